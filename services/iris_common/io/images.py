@@ -1,0 +1,146 @@
+"""Decoding uploaded documents into pages (BGR uint8 arrays) with the safety checks every service needs.
+
+Formats are recognised by their bytes, not by the file name: a text file called `.jpg` is refused.
+Pixel counts are checked from the header before any pixel is decoded (decompression bombs).
+"""
+
+import base64
+import io
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from iris_common.errors import InvalidInput
+
+Image.MAX_IMAGE_PIXELS = None  # IRIS applies its own, configurable limit below
+
+_MAGIC = {
+    b"\xff\xd8\xff": "jpeg",
+    b"\x89PNG\r\n\x1a\n": "png",
+    b"II*\x00": "tiff",
+    b"MM\x00*": "tiff",
+    b"%PDF-": "pdf",
+    b"BM": "bmp",
+}
+SUPPORTED_FORMATS = ("jpeg", "png", "tiff", "bmp", "webp", "pdf")
+PDF_RENDER_DPI = 200
+
+
+@dataclass(frozen=True)
+class DecodeLimits:
+    max_pixels: int
+    min_side: int
+    max_pdf_pages: int
+
+
+def sniff_format(data: bytes) -> str | None:
+    for magic, fmt in _MAGIC.items():
+        if data.startswith(magic):
+            return fmt
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+def _check_size(width: int, height: int, limits: DecodeLimits, where: str) -> None:
+    if width * height > limits.max_pixels:
+        raise InvalidInput(
+            f"{where} has {width}x{height} = {width * height} pixels, over the limit of {limits.max_pixels}",
+            details={"width": width, "height": height, "max_pixels": limits.max_pixels},
+            http_status=413,
+        )
+    if min(width, height) < limits.min_side:
+        raise InvalidInput(
+            f"{where} is {width}x{height} pixels; each side must be at least {limits.min_side}",
+            details={"width": width, "height": height, "min_side": limits.min_side},
+        )
+
+
+def _pil_to_bgr(img: Image.Image) -> np.ndarray:
+    img = ImageOps.exif_transpose(img)
+    if img.mode not in ("RGB", "L"):
+        img = img.convert("RGBA") if "A" in img.getbands() else img.convert("RGB")
+        if img.mode == "RGBA":  # flatten transparency onto white paper
+            background = Image.new("RGB", img.size, (255, 255, 255))
+            background.paste(img, mask=img.getchannel("A"))
+            img = background
+    arr = np.asarray(img.convert("RGB"))
+    return cv2.cvtColor(arr, cv2.COLOR_RGB2BGR)
+
+
+def _decode_raster(data: bytes, fmt: str, limits: DecodeLimits) -> list[np.ndarray]:
+    try:
+        img = Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, OSError) as exc:
+        raise InvalidInput(f"cannot read the {fmt} image: {exc}") from exc
+    pages: list[np.ndarray] = []
+    n_frames = getattr(img, "n_frames", 1) if fmt == "tiff" else 1
+    for index in range(min(n_frames, limits.max_pdf_pages)):
+        img.seek(index)
+        _check_size(img.width, img.height, limits, f"page {index + 1}" if n_frames > 1 else "the image")
+        try:
+            img.load()
+            pages.append(_pil_to_bgr(img))
+        except (OSError, ValueError, SyntaxError) as exc:  # truncated or corrupt data
+            raise InvalidInput(f"the {fmt} image is damaged or truncated: {exc}") from exc
+    return pages
+
+
+def _decode_pdf(data: bytes, limits: DecodeLimits) -> list[np.ndarray]:
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise InvalidInput(f"cannot open the PDF: {exc}") from exc
+    try:
+        if len(pdf) == 0:
+            raise InvalidInput("the PDF has no pages")
+        if len(pdf) > limits.max_pdf_pages:
+            raise InvalidInput(f"the PDF has {len(pdf)} pages; at most {limits.max_pdf_pages} are accepted")
+        scale = PDF_RENDER_DPI / 72
+        pages = []
+        for index in range(len(pdf)):
+            page = pdf[index]
+            width, height = (round(v * scale) for v in page.get_size())
+            _check_size(width, height, limits, f"PDF page {index + 1}")
+            pil = page.render(scale=scale).to_pil()
+            pages.append(_pil_to_bgr(pil))
+        return pages
+    finally:
+        pdf.close()
+
+
+def decode_document(data: bytes, limits: DecodeLimits) -> tuple[str, list[np.ndarray]]:
+    """Return (format, pages). Raises InvalidInput (VAL001) for anything that is not a readable image or PDF."""
+    if not data:
+        raise InvalidInput("the file is empty (0 bytes)")
+    fmt = sniff_format(data)
+    if fmt is None:
+        raise InvalidInput(
+            "the file is not a supported image or PDF (its content matches none of: " + ", ".join(SUPPORTED_FORMATS) + ")",
+            details={"first_bytes": data[:16].hex()},
+            http_status=415,
+        )
+    pages = _decode_pdf(data, limits) if fmt == "pdf" else _decode_raster(data, fmt, limits)
+    return fmt, pages
+
+
+def encode_png(image: np.ndarray) -> bytes:
+    ok, buf = cv2.imencode(".png", image)
+    if not ok:
+        raise ValueError("PNG encoding failed")
+    return buf.tobytes()
+
+
+def encode_png_base64(image: np.ndarray) -> str:
+    return base64.b64encode(encode_png(image)).decode("ascii")
+
+
+def decode_base64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(f"image_base64 is not valid base64: {exc}") from exc

@@ -1,0 +1,84 @@
+"""Settings read once from the environment (names from the original IRIS design).
+
+`ServiceSettings` is what a service needs to serve; `ClientSettings` is what a caller (the CLI, the flow)
+needs to reach the four services. Services subclass `ServiceSettings` for their own knobs.
+"""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICE_NAMES = ("image-processor", "ml-embeddings", "ml-classifier", "ocr-extractor")
+DEFAULT_PORTS = {"image-processor": 8001, "ml-embeddings": 8002, "ml-classifier": 8003, "ocr-extractor": 8004}
+
+
+def default_iris_home() -> Path:
+    return Path.home() / ".iris"
+
+
+class ServiceSettings(BaseSettings):
+    """Common knobs of every service. Env vars are unprefixed, as in the original design."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", protected_namespaces=())
+
+    iris_home: Path = Field(default_factory=default_iris_home, alias="IRIS_HOME")
+    models_dir_override: Path | None = Field(default=None, alias="IRIS_MODELS_DIR")
+    max_file_size_mb: float = Field(default=25.0, gt=0, alias="MAX_FILE_SIZE_MB")
+    max_image_pixels: int = Field(default=60_000_000, gt=0, alias="MAX_IMAGE_PIXELS")
+    min_image_side: int = Field(default=32, ge=1, alias="MIN_IMAGE_SIDE")
+    max_pdf_pages: int = Field(default=20, ge=1, alias="MAX_PDF_PAGES")
+    enable_metrics: bool = Field(default=True, alias="ENABLE_METRICS")
+    enable_request_tracking: bool = Field(default=True, alias="ENABLE_REQUEST_TRACKING")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    log_format: str = Field(default="json", alias="LOG_FORMAT", pattern="^(json|text)$")
+    cpu_threads: int = Field(default=2, ge=1, alias="IRIS_CPU_THREADS")
+
+    @property
+    def models_dir(self) -> Path:
+        return self.models_dir_override or self.iris_home / "models"
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_size_mb * 1024 * 1024)
+
+
+class ClientSettings(BaseSettings):
+    """Where the services are and how patiently to call them (per-service timeouts, retries, breaker)."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    image_processor_url: str = Field(default="http://127.0.0.1:8001", alias="IMAGE_PROCESSOR_URL")
+    ml_embeddings_url: str = Field(default="http://127.0.0.1:8002", alias="ML_EMBEDDINGS_URL")
+    ml_classifier_url: str = Field(default="http://127.0.0.1:8003", alias="ML_CLASSIFIER_URL")
+    ocr_extractor_url: str = Field(default="http://127.0.0.1:8004", alias="OCR_EXTRACTOR_URL")
+
+    image_processor_timeout: float = Field(default=30.0, gt=0, alias="IMAGE_PROCESSOR_TIMEOUT")
+    ml_embeddings_timeout: float = Field(default=30.0, gt=0, alias="ML_EMBEDDINGS_TIMEOUT")
+    ml_classifier_timeout: float = Field(default=30.0, gt=0, alias="ML_CLASSIFIER_TIMEOUT")
+    ocr_extractor_timeout: float = Field(default=120.0, gt=0, alias="OCR_EXTRACTOR_TIMEOUT")
+
+    image_processor_max_retries: int = Field(default=3, ge=0, alias="IMAGE_PROCESSOR_MAX_RETRIES")
+    ml_embeddings_max_retries: int = Field(default=3, ge=0, alias="ML_EMBEDDINGS_MAX_RETRIES")
+    ml_classifier_max_retries: int = Field(default=3, ge=0, alias="ML_CLASSIFIER_MAX_RETRIES")
+    ocr_extractor_max_retries: int = Field(default=2, ge=0, alias="OCR_EXTRACTOR_MAX_RETRIES")
+
+    circuit_breaker_failure_threshold: int = Field(default=5, ge=1, alias="CIRCUIT_BREAKER_FAILURE_THRESHOLD")
+    circuit_breaker_recovery_timeout: float = Field(default=30.0, gt=0, alias="CIRCUIT_BREAKER_RECOVERY_TIMEOUT")
+    max_connections: int = Field(default=20, ge=1, alias="MAX_CONNECTIONS")
+    max_keepalive_connections: int = Field(default=10, ge=0, alias="MAX_KEEPALIVE_CONNECTIONS")
+    health_check_timeout: float = Field(default=5.0, gt=0, alias="HEALTH_CHECK_TIMEOUT")
+
+    def _key(self, service: str) -> str:
+        if service not in SERVICE_NAMES:
+            raise KeyError(f"unknown service {service!r}; expected one of {SERVICE_NAMES}")
+        return service.replace("-", "_")
+
+    def url(self, service: str) -> str:
+        return getattr(self, f"{self._key(service)}_url").rstrip("/")
+
+    def timeout(self, service: str) -> float:
+        return getattr(self, f"{self._key(service)}_timeout")
+
+    def max_retries(self, service: str) -> int:
+        return getattr(self, f"{self._key(service)}_max_retries")

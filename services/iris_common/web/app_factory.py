@@ -1,0 +1,108 @@
+"""`create_app`: the one place that assembles an IRIS service (middleware, errors, /health, /metrics).
+
+A service supplies its name, settings, a `ServiceRuntime` (loads models at start-up and reports checks)
+and its routers; everything shared by the four services happens here.
+"""
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import PlainTextResponse
+
+from iris_common import __version__
+from iris_common.contract.health import CheckResult, HealthReport
+from iris_common.observability.logging import configure_logging
+from iris_common.observability.metrics import RequestMetrics
+from iris_common.settings import ServiceSettings
+from iris_common.web.handlers import install_error_handlers
+from iris_common.web.middleware import RequestContextMiddleware
+
+logger = logging.getLogger(__name__)
+
+
+class ServiceRuntime(Protocol):
+    """What a service holds across requests (its loaded models). `load` must not raise on a missing model:
+    it records the reason so that /health reports `unhealthy` instead of the process crashing."""
+
+    def load(self) -> None: ...
+
+    def checks(self) -> dict[str, CheckResult]: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+
+def create_app(
+    *,
+    service_name: str,
+    settings: ServiceSettings,
+    runtime: ServiceRuntime,
+    routers: Sequence[APIRouter],
+    description: str = "",
+    configure_logs: bool = True,
+    extra_checks: Callable[[], dict[str, CheckResult]] | None = None,
+) -> FastAPI:
+    if configure_logs:
+        configure_logging(service_name, settings.log_level, settings.log_format)
+    metrics = RequestMetrics(service_name)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        started = time.perf_counter()
+        try:
+            runtime.load()
+        except Exception as exc:  # the runtime should record failures itself; this is the last guard
+            logger.exception("runtime failed to load: %s", exc)
+        logger.info("%s ready in %.1fs: %s", service_name, time.perf_counter() - started, runtime.describe())
+        yield
+
+    app = FastAPI(title=f"IRIS {service_name}", version=__version__, description=description, lifespan=lifespan)
+    app.state.service_name = service_name
+    app.state.service_version = __version__
+    app.state.settings = settings
+    app.state.runtime = runtime
+    app.state.metrics = metrics
+    app.state.started_at = time.time()
+    app.add_middleware(
+        RequestContextMiddleware,
+        metrics=metrics,
+        track_requests=settings.enable_request_tracking,
+        record_metrics=settings.enable_metrics,
+    )
+    install_error_handlers(app)
+
+    ops = APIRouter(tags=["operations"])
+
+    @ops.get("/health", response_model=HealthReport)
+    def health(request: Request) -> HealthReport:
+        """Always 200 with a status field, so a probe can tell `unhealthy` (model missing) from `down`."""
+        checks = runtime.checks()
+        if extra_checks:
+            checks.update(extra_checks())
+        return HealthReport(
+            service_name=service_name,
+            status=HealthReport.status_of(checks),
+            version=__version__,
+            uptime_seconds=round(time.time() - request.app.state.started_at, 3),
+            checks=checks,
+            metrics=metrics.snapshot(),
+        )
+
+    @ops.get("/metrics", response_model=None)
+    def read_metrics(format: str = Query("json", pattern="^(json|prometheus)$")) -> dict[str, Any] | PlainTextResponse:
+        if format == "prometheus":
+            return PlainTextResponse(metrics.prometheus(), media_type="text/plain; version=0.0.4")
+        return {"service_name": service_name, **metrics.snapshot()}
+
+    @ops.get("/info")
+    def info() -> dict[str, Any]:
+        """What this process loaded (backend, model id, version, weights source): used by `iris models`."""
+        return {"service_name": service_name, "service_version": __version__, **runtime.describe()}
+
+    app.include_router(ops)
+    for router in routers:
+        app.include_router(router)
+    return app
