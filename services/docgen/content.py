@@ -99,3 +99,25 @@ def form_keys(rng: random.Random, lang: str, n: int) -> list[str]:
 
 def random_date(rng: random.Random) -> date:
     return _date(rng)
+
+
+def form_value(rng: random.Random, lang: str, key: str) -> str:
+    """A value that fits the form key (a name for Name, a date for Date of birth, ...)."""
+    k = key.lower()
+    if k in ("name", "nombre", "signature", "firma"):
+        return people(rng)[0]
+    if "date" in k or "fecha" in k:
+        return random_date(rng).strftime("%d/%m/%Y")
+    if k in ("address", "direccion"):
+        return address(rng, lang)
+    if k in ("phone", "telefono"):
+        return f"+34 {rng.randint(600, 699)} {rng.randint(100, 999)} {rng.randint(100, 999)}"
+    if k in ("email", "correo"):
+        return f"{people(rng)[0].split()[0].lower()}@example.com"
+    if k in ("city", "ciudad"):
+        return rng.choice(_CITIES[lang])
+    if k in ("postal code", "codigo postal"):
+        return f"{rng.randint(1000, 52999):05d}"
+    if k in ("employer", "empresa"):
+        return company(rng)
+    return words(rng, lang, rng.randint(1, 3)).capitalize()
