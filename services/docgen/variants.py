@@ -32,16 +32,15 @@ def _photo(image: np.ndarray, rng: random.Random) -> np.ndarray:
     pad = int(max(h, w) * 0.18)
     canvas_h, canvas_w = h + 2 * pad, w + 2 * pad
     tone = rng.randint(40, 120)
-    table = np.random.default_rng(rng.randint(0, 2**31)).normal(tone, 12, (canvas_h, canvas_w, 3))
-    table = np.clip(table, 0, 255).astype(np.uint8)
+    coarse = np.random.default_rng(rng.randint(0, 2**31)).normal(tone, 12, (canvas_h // 4 + 1, canvas_w // 4 + 1, 3))
+    table = cv2.resize(np.clip(coarse, 0, 255).astype(np.uint8), (canvas_w, canvas_h), interpolation=cv2.INTER_NEAREST)
     j = lambda: rng.uniform(-0.08, 0.08) * min(h, w)  # noqa: E731 - corner jitter
     src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     dst = np.float32([[pad + j(), pad + j()], [pad + w + j(), pad + j()], [pad + w + j(), pad + h + j()], [pad + j(), pad + h + j()]])
     m = cv2.getPerspectiveTransform(src, dst)
     warped = cv2.warpPerspective(image, m, (canvas_w, canvas_h), borderMode=cv2.BORDER_TRANSPARENT, dst=table.copy())
-    yy, xx = np.mgrid[0:canvas_h, 0:canvas_w]
-    light = 1.0 - 0.25 * (xx / canvas_w) * rng.uniform(0.5, 1.0)
-    return np.clip(warped.astype(np.float32) * light[..., None], 0, 255).astype(np.uint8)
+    light = (1.0 - 0.25 * rng.uniform(0.5, 1.0) * np.linspace(0, 1, canvas_w, dtype=np.float32))[None, :, None]
+    return np.clip(warped.astype(np.float32) * light, 0, 255).astype(np.uint8)
 
 
 def apply_variant(image: np.ndarray, variant: str, rng: random.Random) -> np.ndarray:
