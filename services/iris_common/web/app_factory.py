@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 
 class ServiceRuntime(Protocol):
     """What a service holds across requests (its loaded models). `load` must not raise on a missing model:
-    it records the reason so that /health reports `unhealthy` instead of the process crashing."""
+    it records the reason so that /health reports `unhealthy` instead of the process crashing.
+    `describe()` returns {"models": [{"backend", "model_id", "version", "weights_source", ...}], ...}."""
 
     def load(self) -> None: ...
 

@@ -1,0 +1,43 @@
+"""Parallel health and model checks of all services, for `iris health` and `iris models`."""
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from iris_common.settings import SERVICE_NAMES, ClientSettings
+
+
+@dataclass
+class ServiceProbe:
+    name: str
+    url: str
+    ok: bool
+    status: str
+    seconds: float
+    body: dict[str, Any]
+    error: str = ""
+
+
+async def _probe(client: httpx.AsyncClient, name: str, url: str, path: str) -> ServiceProbe:
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    try:
+        response = await client.get(f"{url}{path}")
+        body = response.json()
+        status = body.get("status", "ok" if response.is_success else f"HTTP {response.status_code}")
+        return ServiceProbe(name, url, response.is_success, status, loop.time() - started, body)
+    except (httpx.HTTPError, ValueError) as exc:
+        return ServiceProbe(name, url, False, "down", loop.time() - started, {}, f"{type(exc).__name__}: {exc}")
+
+
+async def probe_all(path: str, settings: ClientSettings | None = None) -> list[ServiceProbe]:
+    """GET `path` on every service at once; a down service costs at most the health-check timeout."""
+    settings = settings or ClientSettings()
+    async with httpx.AsyncClient(timeout=settings.health_check_timeout) as client:
+        return list(await asyncio.gather(*(_probe(client, n, settings.url(n), path) for n in SERVICE_NAMES)))
+
+
+def probe_all_sync(path: str, settings: ClientSettings | None = None) -> list[ServiceProbe]:
+    return asyncio.run(probe_all(path, settings))
