@@ -17,12 +17,21 @@ def default_iris_home() -> Path:
     return Path.home() / ".iris"
 
 
-class ServiceSettings(BaseSettings):
-    """Common knobs of every service. Env vars are unprefixed, as in the original design."""
+class IrisHomeSettings(BaseSettings):
+    """IRIS_HOME: where models, logs, pid files, results and client state live (default ~/.iris)."""
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore", protected_namespaces=())
 
     iris_home: Path = Field(default_factory=default_iris_home, alias="IRIS_HOME")
+
+    @property
+    def state_dir(self) -> Path:
+        return self.iris_home / "state"
+
+
+class ServiceSettings(IrisHomeSettings):
+    """Common knobs of every service. Env vars are unprefixed, as in the original design."""
+
     models_dir_override: Path | None = Field(default=None, alias="IRIS_MODELS_DIR")
     max_file_size_mb: float = Field(default=25.0, gt=0, alias="MAX_FILE_SIZE_MB")
     max_image_pixels: int = Field(default=60_000_000, gt=0, alias="MAX_IMAGE_PIXELS")
@@ -43,10 +52,8 @@ class ServiceSettings(BaseSettings):
         return int(self.max_file_size_mb * 1024 * 1024)
 
 
-class ClientSettings(BaseSettings):
+class ClientSettings(IrisHomeSettings):
     """Where the services are and how patiently to call them (per-service timeouts, retries, breaker)."""
-
-    model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
     image_processor_url: str = Field(default="http://127.0.0.1:8001", alias="IMAGE_PROCESSOR_URL")
     ml_embeddings_url: str = Field(default="http://127.0.0.1:8002", alias="ML_EMBEDDINGS_URL")
@@ -68,6 +75,10 @@ class ClientSettings(BaseSettings):
     max_connections: int = Field(default=20, ge=1, alias="MAX_CONNECTIONS")
     max_keepalive_connections: int = Field(default=10, ge=0, alias="MAX_KEEPALIVE_CONNECTIONS")
     health_check_timeout: float = Field(default=5.0, gt=0, alias="HEALTH_CHECK_TIMEOUT")
+
+    @property
+    def breaker_state_file(self) -> Path:
+        return self.state_dir / "breakers.json"
 
     def _key(self, service: str) -> str:
         if service not in SERVICE_NAMES:

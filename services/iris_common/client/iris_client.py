@@ -125,6 +125,14 @@ class IrisClient:
         self._failed(breaker, stats, error, started)
         raise error
 
+    async def info(self, service: str) -> dict[str, Any] | None:
+        """GET /info (what the service loaded), or None when it cannot be reached right now."""
+        try:
+            response = await self._http().get(f"{self.settings.url(service)}/info", timeout=self.settings.health_check_timeout)
+            return response.json() if response.is_success else None
+        except (httpx.HTTPError, ValueError):
+            return None
+
     def _failed(self, breaker: CircuitBreaker, stats: CallStats, error: ServiceCallError, started: float) -> None:
         stats.failures += 1
         stats.total_seconds += time.perf_counter() - started

@@ -1,0 +1,73 @@
+"""The retry, timeout and cache policy of every phase task: defined once, here.
+
+Retries live in Prefect (not in the HTTP client): each attempt shows as a Retrying state in the UI, delays
+back off exponentially with jitter, and `retry_only_retryable` stops retries of failures that cannot get
+better by trying again (VAL001 bad input, ML002 classification), using the `retryable` flag the service sent.
+"""
+
+import hashlib
+import json
+from datetime import timedelta
+from typing import Any
+
+from prefect.cache_policies import TASK_SOURCE, CachePolicy
+from prefect.client.schemas.objects import TaskRun
+from prefect.context import TaskRunContext
+from prefect.states import State
+
+from iris_common.client import ServiceCallError
+from iris_common.settings import ClientSettings
+
+RETRY_BASE_DELAY_SECONDS = 2.0
+RETRY_JITTER_FACTOR = 0.5
+TASK_TIMEOUT_MARGIN_SECONDS = 10.0
+CACHE_EXPIRATION = timedelta(days=30)
+
+
+def retry_delays(attempts: int, base: float = RETRY_BASE_DELAY_SECONDS) -> list[float]:
+    """Exponential backoff: base, 2*base, 4*base, ... (Prefect adds the jitter)."""
+    return [base * 2**i for i in range(max(attempts, 1))]
+
+
+def retry_only_retryable(task: Any, task_run: TaskRun, state: State[Any]) -> bool:
+    """Retry SVC001, timeouts, connection errors and retryable 5xx; never VAL001, ML002 or other bugs."""
+    try:
+        exc = state.result(raise_on_failure=False)
+    except Exception as read_error:  # a result we cannot read says nothing about retryability
+        exc = read_error
+    if isinstance(exc, ServiceCallError):
+        return exc.retryable
+    return isinstance(exc, TimeoutError)
+
+
+def phase_options(service: str, settings: ClientSettings | None = None) -> dict[str, Any]:
+    """Task options for a phase that calls `service`: retries and timeouts from the environment."""
+    settings = settings or ClientSettings()
+    retries = settings.max_retries(service)
+    return {
+        "retries": retries,
+        "retry_delay_seconds": retry_delays(retries),
+        "retry_jitter_factor": RETRY_JITTER_FACTOR,
+        "retry_condition_fn": retry_only_retryable,
+        # the HTTP call's own timeout (settings.timeout) sits inside this, so a hung service cannot outlive the task
+        "timeout_seconds": settings.timeout(service) + TASK_TIMEOUT_MARGIN_SECONDS,
+        "cache_policy": PHASE_CACHE_POLICY,
+        "cache_expiration": CACHE_EXPIRATION,
+        "persist_result": True,
+        "result_storage": str(settings.iris_home / "prefect-results"),
+    }
+
+
+def _phase_key_from_inputs(context: TaskRunContext, inputs: dict[str, Any]) -> str | None:
+    return inputs.get("phase_key")
+
+
+# The cache key is the explicit `phase_key` argument (content hash + parameters + model versions, see
+# `phase_key`) plus the task's source code. File names are not part of it: a renamed copy is a cache hit.
+PHASE_CACHE_POLICY: CachePolicy = CachePolicy.from_cache_key_fn(_phase_key_from_inputs) + TASK_SOURCE
+
+
+def phase_key(upstream: str, phase: str, params: dict[str, Any], model: dict[str, Any]) -> str:
+    """Chain key: this phase's result depends on everything upstream, its own parameters and its model."""
+    payload = json.dumps({"upstream": upstream, "phase": phase, "params": params, "model": model}, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()

@@ -1,0 +1,62 @@
+"""The pipeline result (the shape of the original IRIS design) and its rendering as Prefect artifacts."""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+PHASES = ("preprocess", "embed", "classify", "extract")
+PIPELINE_VERSION = "1"
+
+
+class PhaseRecord(BaseModel):
+    status: Literal["completed", "cached", "failed", "skipped"]
+    processing_time: float = Field(description="seconds the phase took in this run (a cache hit takes ~0)")
+    service_time: float | None = Field(default=None, description="seconds the service spent, as it reported")
+    result: dict[str, Any] = Field(default_factory=dict)
+    error: dict[str, Any] | None = None
+
+
+class PipelineSummary(BaseModel):
+    phases_completed: int
+    average_phase_time: float
+    bottleneck_phase: str | None
+
+
+class PipelineResult(BaseModel):
+    pipeline_id: str
+    pipeline_version: str = PIPELINE_VERSION
+    source: str
+    content_sha256: str
+    request_id: str
+    phases: dict[str, PhaseRecord]
+    document_type: str | None
+    final_extraction: dict[str, Any] | None
+    total_processing_time: float
+    pipeline_summary: PipelineSummary
+
+
+def summarise(phases: dict[str, PhaseRecord]) -> PipelineSummary:
+    done = {name: p for name, p in phases.items() if p.status in ("completed", "cached")}
+    times = {name: p.processing_time for name, p in done.items()}
+    return PipelineSummary(
+        phases_completed=len(done),
+        average_phase_time=round(sum(times.values()) / len(times), 4) if times else 0.0,
+        bottleneck_phase=max(times, key=times.__getitem__) if times else None,
+    )
+
+
+def fields_table(extraction: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """One row per extracted field: name, value, confidence, needs_review."""
+    rows = []
+    for name, field in ((extraction or {}).get("fields") or {}).items():
+        if isinstance(field, dict):
+            value = field.get("value")
+            rows.append({"field": name, "value": "" if value is None else str(value)[:120],
+                         "confidence": round(float(field.get("confidence") or 0.0), 3),
+                         "needs_review": bool(field.get("needs_review", False))})
+    return rows
+
+
+def timings_table(phases: dict[str, PhaseRecord]) -> list[dict[str, Any]]:
+    return [{"phase": name, "status": p.status, "seconds": round(p.processing_time, 3),
+             "service_seconds": None if p.service_time is None else round(p.service_time, 3)} for name, p in phases.items()]

@@ -1,0 +1,8 @@
+"""One Prefect task per pipeline phase; each calls one service through the shared `IrisClient`."""
+
+from iris_flows.tasks.classify import classify
+from iris_flows.tasks.embed import embed
+from iris_flows.tasks.extract import extract
+from iris_flows.tasks.preprocess import preprocess
+
+__all__ = ["classify", "embed", "extract", "preprocess"]

@@ -1,0 +1,22 @@
+"""Phases 5-6: ocr-extractor /extract_json: OCR and per-type field extraction to JSON."""
+
+from typing import Any
+
+from prefect import get_run_logger, task
+
+from iris_flows.client import call_phase
+from iris_flows.policies import phase_options
+
+SERVICE = "ocr-extractor"
+
+
+@task(name="extract", task_run_name="extract-{filename}", **phase_options(SERVICE))
+async def extract(
+    page_png: bytes, filename: str, document_type: str, confidence_threshold: float, *, phase_key: str, request_id: str
+) -> dict[str, Any]:
+    logger = get_run_logger()
+    logger.info("phase 5-6 extract %s as %s request_id=%s", filename, document_type, request_id)
+    return await call_phase(SERVICE, "/extract_json", request_id=request_id,
+        files={"file": (f"{filename}.png", page_png, "image/png")},
+        data={"document_type": document_type, "confidence_threshold": str(confidence_threshold)},
+    )
