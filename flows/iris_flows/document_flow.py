@@ -106,7 +106,8 @@ async def process_document(
     key2 = phase_key(key1, "embed", {}, models["ml-embeddings"])
     emb = await _run_phase("embed", embed(page_png, name, phase_key=key2, request_id=request_id, return_state=True), phases, request_id)
     embedding = emb["items"][0]["embedding"]
-    phases["embed"].result = {k: v for k, v in emb.items() if k != "items"} | {"dimension": len(embedding)}
+    # the vector stays in the result: the batch flow clusters it, also for documents skipped on a later run
+    phases["embed"].result = {k: v for k, v in emb.items() if k != "items"} | {"embedding": embedding}
 
     key3 = phase_key(key2, "classify", {}, models["ml-classifier"])
     cls = await _run_phase("classify", classify(embedding, name, phase_key=key3, request_id=request_id, return_state=True), phases, request_id)

@@ -1,0 +1,147 @@
+"""`process_folder`: the nightly batch. Every file found ends as succeeded, failed or skipped: the ledger checks it."""
+
+import asyncio
+import hashlib
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import (
+    acreate_markdown_artifact,
+    acreate_progress_artifact,
+    acreate_table_artifact,
+    aupdate_progress_artifact,
+)
+
+from iris_flows.document_flow import process_document
+from iris_flows.outputs import existing_result, find_documents, output_path, write_json_atomically
+from iris_flows.results import PIPELINE_VERSION
+from iris_flows.tasks import cluster
+
+ProgressListener = Callable[[int, int, str, str], None]
+_listeners: list[ProgressListener] = []
+
+
+def add_progress_listener(listener: ProgressListener) -> None:
+    """In-process observers (the CLI's progress bar) called as (done, total, file, outcome)."""
+    _listeners.append(listener)
+
+
+class LedgerMismatch(RuntimeError):
+    pass
+
+
+async def _process_one(
+    document: Path, input_dir: Path, output_dir: Path, quarantine_dir: Path, options: dict[str, Any], gate: asyncio.Semaphore
+) -> tuple[str, dict[str, Any]]:
+    """Returns (outcome, record) with outcome in succeeded / failed / skipped."""
+    target = output_path(output_dir, input_dir, document)
+    sha = hashlib.sha256(document.read_bytes()).hexdigest()
+    if (previous := existing_result(target, sha, PIPELINE_VERSION)) is not None:
+        return "skipped", {"file": str(document), "output": str(target), "result": previous}
+    async with gate:
+        state = await process_document(path=str(document), publish_artifacts=False, return_state=True, **options)
+    if state.is_completed():
+        result = await state.result()
+        write_json_atomically(target, result)
+        return "succeeded", {"file": str(document), "output": str(target), "result": result}
+    error = await state.result(raise_on_failure=False)
+    record = {
+        "file": str(document),
+        "content_sha256": sha,
+        "pipeline_version": PIPELINE_VERSION,
+        "phase": getattr(error, "phase", None),
+        "code": getattr(error, "code", "GEN001"),
+        "request_id": getattr(error, "request_id", None),
+        "message": str(error),
+        "details": getattr(error, "details", {}),
+    }
+    quarantined = output_path(quarantine_dir, input_dir, document).with_suffix(".error.json")
+    write_json_atomically(quarantined, record)
+    return "failed", {"file": str(document), "output": str(quarantined), "error": record}
+
+
+@flow(name="process-folder", log_prints=False)
+async def process_folder(
+    input_dir: str,
+    output_dir: str,
+    pattern: str = "**/*",
+    concurrency: int = 2,
+    quarantine_dir: str | None = None,
+    cluster_k: int | None = None,
+    apply_unwarping: bool = True,
+    enhance_quality: bool = True,
+    confidence_threshold: float = 0.5,
+) -> dict[str, Any]:
+    logger = get_run_logger()
+    source, out = Path(input_dir), Path(output_dir)
+    if not source.is_dir():
+        raise FileNotFoundError(f"input folder {source} does not exist")
+    quarantine = Path(quarantine_dir) if quarantine_dir else out / "_quarantine"
+    documents = find_documents(source, pattern)
+    total = len(documents)
+    logger.info("found %d documents under %s (pattern %s), concurrency %d", total, source, pattern, concurrency)
+    progress_id = await acreate_progress_artifact(progress=0.0, key="batch-progress", description=f"{source}: {total} documents")
+    options = {"apply_unwarping": apply_unwarping, "enhance_quality": enhance_quality, "confidence_threshold": confidence_threshold}
+    gate = asyncio.Semaphore(max(1, concurrency))
+    outcomes: Counter[str] = Counter()
+    records: list[tuple[str, dict[str, Any]]] = []
+
+    async def run(document: Path) -> None:
+        try:
+            outcome, record = await _process_one(document, source, out, quarantine, options, gate)
+        except Exception as exc:  # an I/O error on one file must not lose the others, nor go unaccounted
+            outcome, record = "failed", {"file": str(document), "error": {"code": "GEN001", "message": f"{type(exc).__name__}: {exc}"}}
+            logger.exception("document %s failed outside the pipeline", document)
+        outcomes[outcome] += 1
+        records.append((outcome, record))
+        done = sum(outcomes.values())
+        logger.info("progress %d/%d: %s %s", done, total, document.name, outcome)
+        await aupdate_progress_artifact(progress_id, progress=100.0 * done / max(total, 1))
+        for listener in _listeners:
+            listener(done, total, str(document), outcome)
+
+    await asyncio.gather(*(run(d) for d in documents))
+
+    clusters = await _cluster_batch(records, cluster_k)
+    ledger = {"found": total, "succeeded": outcomes["succeeded"], "failed": outcomes["failed"], "skipped": outcomes["skipped"]}
+    ledger["balanced"] = ledger["found"] == ledger["succeeded"] + ledger["failed"] + ledger["skipped"]
+    await acreate_table_artifact(table=[ledger], key="batch-ledger", description="files found = succeeded + failed + skipped")
+    failures = [r["error"] | {"file": r["file"]} for o, r in records if o == "failed"]
+    if failures:
+        await acreate_table_artifact(
+            table=[{k: f.get(k) for k in ("file", "phase", "code", "request_id", "message")} for f in failures],
+            key="batch-failures", description="documents written to quarantine")
+    logger.info("ledger: %s", ledger)
+    if not ledger["balanced"]:
+        raise LedgerMismatch(f"ledger does not balance: {ledger}")
+    return {"ledger": ledger, "output_dir": str(out), "quarantine_dir": str(quarantine), "clusters": clusters,
+            "failures": failures}
+
+
+async def _cluster_batch(records: list[tuple[str, dict[str, Any]]], k: int | None) -> dict[str, Any] | None:
+    """Cluster every document with an embedding (new and skipped alike) and publish the clusters."""
+    docs = [(r["file"], r["result"]) for o, r in records if o in ("succeeded", "skipped")]
+    docs = [(f, res) for f, res in docs if (res.get("phases", {}).get("embed", {}).get("result", {}).get("embedding"))]
+    if len(docs) < 2:
+        return None
+    embeddings = [res["phases"]["embed"]["result"]["embedding"] for _, res in docs]
+    outcome = await cluster(embeddings, k, request_id=f"iris-batch-{uuid.uuid4().hex[:12]}")
+    labels = outcome["data"]["labels"]
+    members: dict[int, list[tuple[str, str | None]]] = {}
+    for (file, res), label in zip(docs, labels):
+        members.setdefault(label, []).append((Path(file).name, res.get("document_type")))
+    rows = []
+    for label, items in sorted(members.items()):
+        types = Counter(t for _, t in items)
+        rows.append({"cluster": label, "size": len(items), "majority_type": types.most_common(1)[0][0],
+                     "types": dict(types), "examples": ", ".join(name for name, _ in items[:5])})
+    await acreate_table_artifact(table=rows, key="batch-clusters", description="clusters of the batch's page embeddings")
+    await acreate_markdown_artifact(
+        markdown=f"k = {outcome['data']['k']}, quality ({outcome['data'].get('quality_metric')}) = {outcome['data'].get('quality')}",
+        key="batch-cluster-quality")
+    return {"k": outcome["data"]["k"], "quality": outcome["data"].get("quality"), "clusters": rows,
+            "labels": {Path(f).name: label for (f, _), label in zip(docs, labels)}}

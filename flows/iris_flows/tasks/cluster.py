@@ -1,0 +1,16 @@
+"""Phase 2 for a batch: ml-embeddings /cluster over the embeddings of every document of the batch."""
+
+from typing import Any
+
+from prefect import get_run_logger, task
+
+from iris_flows.client import call_phase
+from iris_flows.policies import phase_options
+
+SERVICE = "ml-embeddings"
+
+
+@task(name="cluster", **{**phase_options(SERVICE), "cache_policy": None, "persist_result": False})
+async def cluster(embeddings: list[list[float]], k: int | None, *, request_id: str) -> dict[str, Any]:
+    get_run_logger().info("clustering %d documents (k=%s) request_id=%s", len(embeddings), k or "auto", request_id)
+    return await call_phase(SERVICE, "/cluster", request_id=request_id, json_body={"embeddings": embeddings, "k": k})
