@@ -36,6 +36,16 @@ class LocalService:
     def log_file(self) -> Path:
         return self.home / "logs" / f"{self.name}.log"
 
+    @property
+    def health_url(self) -> str:
+        return f"{self.url}/api/health" if self.name == "prefect-server" else f"{self.url}/health"
+
+    def status_from(self, response: httpx.Response) -> str:
+        """healthy/degraded/unhealthy from an IRIS /health body; Prefect's /api/health only says 200 OK."""
+        if self.name == "prefect-server":
+            return "healthy" if response.is_success else f"HTTP {response.status_code}"
+        return response.json().get("status", "unknown")
+
     def pid(self) -> int | None:
         """The recorded pid if that process is still alive."""
         try:
@@ -51,17 +61,30 @@ def local_services(home: Path, settings: ClientSettings | None = None) -> list[L
     return [LocalService(name, settings.url(name), home) for name in SERVICE_NAMES]
 
 
+def prefect_server(home: Path) -> LocalService:
+    """The local Prefect server (`prefect server start`), managed like the services."""
+    from iris_cli.prefect_env import LOCAL_PREFECT_PORT
+
+    return LocalService("prefect-server", f"http://127.0.0.1:{LOCAL_PREFECT_PORT}", home)
+
+
+def command_for(service: LocalService) -> list[str]:
+    parsed = urlparse(service.url)
+    if parsed.hostname not in ("127.0.0.1", "localhost"):
+        raise ValueError(f"{service.name} is configured at {service.url}, not on this machine; `iris up` starts local services only")
+    if service.name == "prefect-server":
+        return [sys.executable, "-m", "prefect", "server", "start", "--host", parsed.hostname, "--port", str(parsed.port)]
+    return [sys.executable, "-m", "uvicorn", "--factory", f"{service.package}.main:build_app",
+            "--host", parsed.hostname, "--port", str(parsed.port), "--no-access-log"]
+
+
 def start(service: LocalService, env: dict[str, str] | None = None) -> int:
     """Start the service unless it already runs; returns its pid."""
     if (pid := service.pid()) is not None:
         return pid
-    parsed = urlparse(service.url)
-    if parsed.hostname not in ("127.0.0.1", "localhost"):
-        raise ValueError(f"{service.name} is configured at {service.url}, not on this machine; `iris up` starts local services only")
+    cmd = command_for(service)
     service.pid_file.parent.mkdir(parents=True, exist_ok=True)
     service.log_file.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", f"{service.package}.main:build_app",
-           "--host", parsed.hostname, "--port", str(parsed.port), "--no-access-log"]
     with service.log_file.open("ab") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 env={**os.environ, **(env or {})}, start_new_session=True)
@@ -102,7 +125,7 @@ def wait_until_up(services: list[LocalService], timeout: float) -> dict[str, str
                     status[svc.name] = "exited"
                     continue
                 try:
-                    status[svc.name] = client.get(f"{svc.url}/health").json().get("status", "unknown")
+                    status[svc.name] = svc.status_from(client.get(svc.health_url))
                 except (httpx.HTTPError, ValueError):
                     status[svc.name] = "starting"
             if all(s in ("healthy", "degraded", "unhealthy", "exited") for s in status.values()) and len(status) == len(services):

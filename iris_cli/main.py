@@ -5,9 +5,11 @@ import json
 import sys
 from collections.abc import Callable
 
+from iris_common.client.iris_client import read_breaker_states
 from iris_common.settings import ClientSettings, ServiceSettings
 from iris_cli import local_stack
 from iris_cli.health import probe_all_sync
+from iris_cli.prefect_env import local_prefect_env
 from iris_cli.setup_models import prepare_all
 from iris_cli.table import render_table
 
@@ -26,24 +28,31 @@ def cmd_setup(args: argparse.Namespace) -> int:
 def cmd_up(args: argparse.Namespace) -> int:
     settings = ServiceSettings()
     services = local_stack.local_services(settings.iris_home)
+    if args.prefect:
+        services.append(local_stack.prefect_server(settings.iris_home))
     for svc in services:
-        pid = local_stack.start(svc)
+        pid = local_stack.start(svc, env=local_prefect_env() if svc.name == "prefect-server" else None)
         print(f"  {svc.name:<16} pid {pid:<8} {svc.url}  log: {svc.log_file}")
     print(f"waiting up to {args.timeout:.0f}s for the services to load their models ...", flush=True)
     status = local_stack.wait_until_up(services, args.timeout)
     print(render_table(["service", "status"], [[s.name, status.get(s.name, "starting")] for s in services]))
     print(f"logs: {settings.iris_home / 'logs'}   stop with: iris down")
+    if args.prefect:
+        print(f"Prefect UI: {local_stack.prefect_server(settings.iris_home).url}")
     return 0 if all(status.get(s.name) == "healthy" for s in services) else 1
 
 
 def cmd_down(args: argparse.Namespace) -> int:
-    for svc in local_stack.local_services(ServiceSettings().iris_home):
+    home = ServiceSettings().iris_home
+    for svc in [*local_stack.local_services(home), local_stack.prefect_server(home)]:
         print(f"  {svc.name:<16} {'stopped' if local_stack.stop(svc) else 'was not running'}")
     return 0
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    probes = probe_all_sync("/health", ClientSettings())
+    settings = ClientSettings()
+    probes = probe_all_sync("/health", settings)
+    breakers = read_breaker_states(settings.breaker_state_file)  # as last recorded by a pipeline run
     if args.json:
         print(json.dumps([p.body or {"service_name": p.name, "status": p.status, "error": p.error} for p in probes], indent=2))
     else:
@@ -52,8 +61,9 @@ def cmd_health(args: argparse.Namespace) -> int:
             failing = [f"{k}: {c.get('detail', '')}" for k, c in p.body.get("checks", {}).items() if not c.get("ok")]
             metrics = p.body.get("metrics", {})
             rows.append([p.name, p.url, p.status, p.body.get("version", "-"), f"{p.body.get('uptime_seconds', 0):.0f}s",
-                         metrics.get("requests_total", "-"), f"{p.seconds * 1000:.0f}ms", "; ".join(failing) or p.error or "-"])
-        print(render_table(["service", "url", "status", "version", "uptime", "requests", "latency", "problems"], rows))
+                         metrics.get("requests_total", "-"), f"{p.seconds * 1000:.0f}ms",
+                         breakers.get(p.name, {}).get("state", "closed"), "; ".join(failing) or p.error or "-"])
+        print(render_table(["service", "url", "status", "version", "uptime", "requests", "latency", "breaker", "problems"], rows))
     return 0 if all(p.status == "healthy" for p in probes) else 1
 
 
@@ -88,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         parsers[name] = sub.add_parser(name, help=help_text, description=help_text)
         parsers[name].set_defaults(func=func)
     parsers["setup"].add_argument("--force", action="store_true", help="rebuild models even if present")
+    parsers["up"].add_argument("--prefect", action="store_true", help="also start a local Prefect server (UI on :4200)")
     parsers["up"].add_argument("--timeout", type=float, default=UP_TIMEOUT_SECONDS, help="seconds to wait for health")
     for name in ("health", "models"):
         parsers[name].add_argument("--json", action="store_true", help="machine-readable output")
