@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from iris_common.client.iris_client import read_breaker_states
 from iris_common.settings import ClientSettings, ServiceSettings
-from iris_cli import local_stack
+from iris_cli import local_stack, pipeline_commands
 from iris_cli.health import probe_all_sync
 from iris_cli.prefect_env import local_prefect_env
 from iris_cli.setup_models import prepare_all
@@ -100,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["setup"].add_argument("--force", action="store_true", help="rebuild models even if present")
     parsers["up"].add_argument("--prefect", action="store_true", help="also start a local Prefect server (UI on :4200)")
     parsers["up"].add_argument("--timeout", type=float, default=UP_TIMEOUT_SECONDS, help="seconds to wait for health")
+    pipeline_commands.register(sub)
     for name in ("health", "models"):
         parsers[name].add_argument("--json", action="store_true", help="machine-readable output")
     return parser

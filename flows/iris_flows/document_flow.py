@@ -45,7 +45,7 @@ async def _run_phase(name: str, call: Any, phases: dict[str, PhaseRecord], reque
     state: State[Any] = await call
     elapsed = time.perf_counter() - started
     if not state.is_completed():
-        error = await state.result(raise_on_failure=False)
+        error = await state.aresult(raise_on_failure=False)
         if not isinstance(error, BaseException):
             error = RuntimeError(state.message or f"{name} ended {state.name}")
         record_error = {"code": getattr(error, "code", None), "message": str(error)}
@@ -53,7 +53,7 @@ async def _run_phase(name: str, call: Any, phases: dict[str, PhaseRecord], reque
             record_error = {"code": error.code.value, "message": error.message, "details": error.details, "retryable": error.retryable}
         phases[name] = PhaseRecord(status="failed", processing_time=elapsed, error=record_error)
         raise PhaseFailed(name, error, request_id)
-    output = await state.result()
+    output = await state.aresult()
     phases[name] = PhaseRecord(status="cached" if state.name == "Cached" else "completed", processing_time=elapsed,
                                service_time=output.get("processing_time"), result=output["data"])
     return output["data"]

@@ -45,10 +45,10 @@ async def _process_one(
     async with gate:
         state = await process_document(path=str(document), publish_artifacts=False, return_state=True, **options)
     if state.is_completed():
-        result = await state.result()
+        result = await state.aresult()
         write_json_atomically(target, result)
         return "succeeded", {"file": str(document), "output": str(target), "result": result}
-    error = await state.result(raise_on_failure=False)
+    error = await state.aresult(raise_on_failure=False)
     record = {
         "file": str(document),
         "content_sha256": sha,

@@ -1,0 +1,107 @@
+"""`iris process`, `iris batch`, `iris runs`, `iris logs`: the pipeline from the terminal."""
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from uuid import UUID
+
+from iris_cli.prefect_env import use_local_prefect_if_running
+from iris_cli.table import render_table
+
+
+def cmd_process(args: argparse.Namespace) -> int:
+    use_local_prefect_if_running()
+    from iris_flows.document_flow import process_document
+
+    failures = 0
+    for path in args.files:
+        state = asyncio.run(process_document(path=str(Path(path).resolve()), confidence_threshold=args.confidence_threshold,
+                                             document_type=args.document_type, return_state=True))
+        if state.is_completed():
+            print(json.dumps(state.result(), indent=2, ensure_ascii=False))
+        else:
+            failures += 1
+            print(json.dumps({"file": path, "state": state.name, "error": state.message}, indent=2), file=sys.stderr)
+    return 1 if failures else 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    use_local_prefect_if_running()
+    from iris_flows.folder_flow import add_progress_listener, process_folder
+
+    def show(done: int, total: int, file: str, outcome: str) -> None:
+        width = 30
+        filled = int(width * done / max(total, 1))
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {outcome:<9} {Path(file).name[:40]:<40}")
+        sys.stderr.flush()
+        if done == total:
+            sys.stderr.write("\n")
+
+    add_progress_listener(show)
+    state = asyncio.run(process_folder(input_dir=str(Path(args.input_dir).resolve()), output_dir=str(Path(args.out).resolve()),
+                                       pattern=args.glob, concurrency=args.concurrency, return_state=True))
+    if not state.is_completed():
+        print(f"batch failed: {state.message}", file=sys.stderr)
+        return 1
+    summary = state.result()
+    print(render_table(list(summary["ledger"]), [list(summary["ledger"].values())]))
+    if summary.get("clusters"):
+        print(f"\nclusters (k={summary['clusters']['k']}, quality={summary['clusters']['quality']}):")
+        print(render_table(["cluster", "size", "majority type", "examples"],
+                           [[c["cluster"], c["size"], c["majority_type"], c["examples"]] for c in summary["clusters"]["clusters"]]))
+    for failure in summary["failures"]:
+        print(f"FAILED {failure['file']}: {failure.get('message')}", file=sys.stderr)
+    print(f"\nresults: {summary['output_dir']}   quarantine: {summary['quarantine_dir']}")
+    return 0 if not summary["failures"] else 2
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    use_local_prefect_if_running()
+    from iris_cli.runs import recent_runs
+
+    rows = asyncio.run(recent_runs(args.limit))
+    print(render_table(["id", "name", "state", "started", "duration s", "failed phase"],
+                       [[r["id"], r["name"], r["state"], r["started"], r["duration_s"], r["failed_phase"]] for r in rows]))
+    return 0
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    use_local_prefect_if_running()
+    from iris_cli.runs import failed_phase_logs
+
+    phases = asyncio.run(failed_phase_logs(UUID(args.run_id)))
+    if not phases:
+        print(f"run {args.run_id} has no failed phase")
+        return 0
+    for phase in phases:
+        print(f"== {phase.phase} ({phase.state_name}) in run {phase.flow_run_name} [{phase.flow_run_id}]")
+        print(f"   {phase.message}")
+        for log in phase.logs:
+            print(f"   {log['time']} {logging.getLevelName(log['level']):<7} {log['message']}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("process", help="run the pipeline on files and print their JSON")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--document-type", default=None, help="skip the classifier's choice for extraction")
+    p.add_argument("--confidence-threshold", type=float, default=0.5)
+    p.set_defaults(func=cmd_process)
+
+    b = sub.add_parser("batch", help="process a folder (skips finished documents), write one JSON per document")
+    b.add_argument("input_dir")
+    b.add_argument("--out", required=True, help="output folder (errors go to <out>/_quarantine)")
+    b.add_argument("--glob", default="**/*", help="which files, relative to the input folder")
+    b.add_argument("--concurrency", type=int, default=2)
+    b.set_defaults(func=cmd_batch)
+
+    r = sub.add_parser("runs", help="recent pipeline runs: state, duration, failed phase")
+    r.add_argument("--limit", type=int, default=20)
+    r.set_defaults(func=cmd_runs)
+
+    lg = sub.add_parser("logs", help="logs of the failed phase(s) of a run, from the Prefect API")
+    lg.add_argument("run_id")
+    lg.set_defaults(func=cmd_logs)
