@@ -20,13 +20,13 @@ def as_matrix(embeddings: Sequence[Sequence[float]], expected_dim: int | None, *
         raise InvalidInput(f"{what} is empty")
     dims = {len(row) for row in embeddings}
     if len(dims) != 1:
-        raise InvalidInput(f"{what} have inconsistent dimensions: {sorted(dims)}", details={"dimensions": sorted(dims)})
+        raise InvalidInput(f"{what}: inconsistent dimensions {sorted(dims)}", details={"dimensions": sorted(dims)})
     dim = dims.pop()
     if dim == 0:
         raise InvalidInput(f"{what} are empty vectors")
     if expected_dim is not None and dim != expected_dim:
         raise InvalidInput(
-            f"{what} have dimension {dim}, but the loaded encoder produces {expected_dim}",
+            f"{what}: dimension {dim}, but the loaded encoder produces {expected_dim}",
             details={"dimension": dim, "expected_dimension": expected_dim},
         )
     matrix = np.asarray(embeddings, dtype=np.float32)

@@ -1,0 +1,1 @@
+"""ml-classifier: document type from page embeddings (the ml_embeddings encoder + a scikit-learn estimator)."""

@@ -1,0 +1,89 @@
+"""HTTP routes of ml-classifier: parse, call the runtime, wrap in the envelope."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from iris_common.contract.classification import ClassifyResponse, ModelDescription
+from iris_common.contract.envelope import Envelope
+from iris_common.errors import InvalidInput
+from iris_common.web.responses import envelope
+from iris_common.web.uploads import read_pages
+from ml_classifier.core.training import check_labels
+from ml_classifier.api.deps import ClassifyInputDep, RuntimeDep, SettingsDep, TrainInputDep
+
+router = APIRouter(tags=["classification"])
+
+_CLASSIFY_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {"type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}
+            },
+            "application/json": {"schema": {"$ref": "#/components/schemas/ClassifyEmbeddingRequest"}},
+        },
+    }
+}
+_TRAIN_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["files", "labels"],
+                    "properties": {
+                        "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                        "labels": {"type": "array", "items": {"type": "string"}},
+                        "note": {"type": "string"},
+                    },
+                }
+            },
+            "application/json": {"schema": {"$ref": "#/components/schemas/TrainEmbeddingsRequest"}},
+        },
+    }
+}
+
+
+@router.post("/classify", response_model=Envelope[ClassifyResponse], openapi_extra=_CLASSIFY_BODY)
+def classify(request: Request, body: ClassifyInputDep, settings: SettingsDep, runtime: RuntimeDep) -> Any:
+    """Document type of an image (multipart `file`; every page of a PDF) or of an embedding from ml-embeddings (JSON)."""
+    if body.embedding is not None:
+        result = runtime.classify_embedding(body.embedding)
+        return envelope(request, ClassifyResponse(**result.model_dump(), pages=[result]), metadata={"input": "embedding"})
+    assert body.upload is not None
+    _, pages = read_pages(body.upload, settings)
+    results = [r.model_copy(update={"filename": body.upload.filename, "page": i}) for i, r in enumerate(runtime.classify_images(pages))]
+    data = ClassifyResponse(**results[0].model_dump(), pages=results)
+    return envelope(request, data, metadata={"input": "image", "encoder": runtime.encoder.info.model_dump()})
+
+
+@router.post("/train", response_model=Envelope[ModelDescription], openapi_extra=_TRAIN_BODY)
+def train(request: Request, body: TrainInputDep, settings: SettingsDep, runtime: RuntimeDep) -> Any:
+    """Fit a new model on labelled images or embeddings, store it as the next version and make it active."""
+    if body.embeddings is not None:
+        description = runtime.train(body.embeddings, body.labels, provenance=body.note or f"POST /train: {len(body.labels)} embeddings")
+        return envelope(request, description)
+    if len(body.uploads) != len(body.labels):
+        raise InvalidInput(
+            f"{len(body.uploads)} files but {len(body.labels)} labels: send one label per file",
+            details={"files": len(body.uploads), "labels": len(body.labels)},
+        )
+    if len(body.uploads) > settings.train_max_examples:
+        raise InvalidInput(f"{len(body.uploads)} files; at most {settings.train_max_examples} per training")
+    check_labels(body.labels, len(body.uploads))  # VAL001 before any decoding or embedding
+    images, labels = [], []
+    for upload, label in zip(body.uploads, body.labels):
+        _, pages = read_pages(upload, settings)
+        images.append(pages[0])  # one example per file: the first page carries the layout
+        labels.append(label)
+    vectors = runtime.embed(images)
+    description = runtime.train(vectors, labels, provenance=body.note or f"POST /train: {len(labels)} uploaded images")
+    return envelope(request, description)
+
+
+@router.get("/model", response_model=Envelope[ModelDescription])
+def describe_model(request: Request, runtime: RuntimeDep) -> Any:
+    """The active model: version, classes, examples per class, creation date, encoder it expects."""
+    return envelope(request, runtime.model().describe())

@@ -1,0 +1,99 @@
+"""Offline training of the DEFAULT classifier from documents IRIS generates itself (docgen), never ../shared/data.
+
+Classes are docgen's kinds (receipt, invoice, form, letter, other). Each class gets `per_class` pages with
+alternating language (en/es) and cycling degradations (clean, noisy, rotated, photo), so the model sees the
+scan and photo conditions it will meet. Pages are embedded with the same encoder the service loads.
+Idempotent: an active model trained on the loaded encoder is kept unless `force`.
+"""
+
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ml_classifier.core import training
+from ml_classifier.models.store import ModelStore
+from ml_classifier.settings import ClassifierSettings
+from ml_embeddings.models import prepare as embeddings_prepare
+from ml_embeddings.models.encoders import ImageEncoder, build_encoder
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PER_CLASS = 48
+DEFAULT_SEED = 1000
+LANGS = ("en", "es")
+EMBED_CHUNK = 32  # pages rendered then embedded together: bounded memory, batched inference
+
+
+def generated_pages(per_class: int, seed: int) -> Iterator[tuple[str, np.ndarray]]:
+    """(kind, BGR page) for every kind, alternating language and variant; deterministic for a seed."""
+    import docgen
+    from docgen.variants import VARIANTS
+
+    for kind in docgen.DOCUMENT_KINDS:
+        for i in range(per_class):
+            doc = docgen.render(kind, seed=seed + i, lang=LANGS[i % len(LANGS)], variant=VARIANTS[(i // len(LANGS)) % len(VARIANTS)])
+            yield kind, doc.image
+
+
+def embed_generated(encoder: ImageEncoder, per_class: int, seed: int) -> tuple[np.ndarray, list[str]]:
+    vectors: list[np.ndarray] = []
+    labels: list[str] = []
+    chunk: list[np.ndarray] = []
+    for kind, image in generated_pages(per_class, seed):
+        labels.append(kind)
+        chunk.append(image)
+        if len(chunk) == EMBED_CHUNK:
+            vectors.append(encoder.encode(chunk))
+            chunk = []
+    if chunk:
+        vectors.append(encoder.encode(chunk))
+    return np.concatenate(vectors), labels
+
+
+def prepare(
+    models_dir: Path,
+    *,
+    force: bool = False,
+    per_class: int = DEFAULT_PER_CLASS,
+    seed: int = DEFAULT_SEED,
+    settings: ClassifierSettings | None = None,
+) -> dict[str, Any]:
+    """Make sure an active classifier compatible with the configured encoder exists under models_dir/classifier/.
+
+    Also prepares the embeddings model it depends on. Returns {status: "present"|"created", version, metadata}.
+    """
+    models_dir = Path(models_dir)
+    settings = (settings or ClassifierSettings()).model_copy(update={"models_dir_override": models_dir})
+    if not settings.use_open_clip:
+        embeddings_prepare.prepare(models_dir, threads=settings.cpu_threads)
+    encoder = build_encoder(settings)
+    store = ModelStore(models_dir)
+    active = store.load_active() if store.active_version() else None
+    if active is not None and not force:
+        trained = active.metadata["encoder"]
+        if (trained["model_id"], int(trained["dimension"])) == (encoder.info.model_id, encoder.info.dimension):
+            logger.info("classifier %s already active at %s", active.version, store.root)
+            return {"status": "present", "version": active.version, "metadata": active.metadata}
+
+    started = time.perf_counter()
+    embeddings, labels = embed_generated(encoder, per_class, seed)
+    estimator = training.fit(embeddings, labels, c=settings.classifier_c)
+    counts = training.check_labels(labels, len(labels))
+    seconds = round(time.perf_counter() - started, 1)
+    provenance = (
+        f"default model: trained on {len(labels)} docgen documents ({per_class} per class, seeds {seed}..{seed + per_class - 1}, "
+        f"languages {'/'.join(LANGS)}, variants clean/noisy/rotated/photo)"
+    )
+    model = store.save(
+        estimator,
+        training_size=counts,
+        encoder=encoder.info.model_dump(),
+        provenance=provenance,
+        extra={"training_data": {"generator": "docgen", "per_class": per_class, "seed": seed, "languages": list(LANGS), "seconds": seconds}},
+    )
+    logger.info("trained default classifier %s in %.1fs", model.version, seconds)
+    return {"status": "created", "version": model.version, "metadata": model.metadata}

@@ -1,0 +1,144 @@
+"""Versioned classifier models on disk: models_dir/classifier/<version>/{model.joblib, metadata.json} + `active`.
+
+Each training writes a new directory (never overwriting an old one), then the `active` pointer file is
+replaced atomically, so a reader in another process sees either the old or the new version, never half of one.
+"""
+
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import joblib
+import sklearn
+from sklearn.linear_model import LogisticRegression
+
+from iris_common.contract.classification import ModelDescription
+
+logger = logging.getLogger(__name__)
+
+_VERSION = re.compile(r"^v(\d+)$")
+MODEL_FILE = "model.joblib"
+METADATA_FILE = "metadata.json"
+ACTIVE_FILE = "active"
+
+
+@dataclass(frozen=True)
+class ClassifierModel:
+    version: str
+    estimator: LogisticRegression
+    metadata: dict[str, Any]
+
+    @property
+    def classes(self) -> list[str]:
+        return [str(c) for c in self.estimator.classes_]
+
+    def describe(self, active: bool = True) -> ModelDescription:
+        m = self.metadata
+        return ModelDescription(
+            version=self.version,
+            classes=self.classes,
+            training_size=m["training_size"],
+            training_total=sum(m["training_size"].values()),
+            created_at=datetime.fromisoformat(m["created_at"]),
+            encoder=m["encoder"],
+            estimator=m["estimator"],
+            sklearn_version=m["sklearn_version"],
+            provenance=m.get("provenance", ""),
+            active=active,
+        )
+
+
+class ModelStore:
+    def __init__(self, models_dir: Path) -> None:
+        self.root = Path(models_dir) / "classifier"
+
+    @property
+    def active_file(self) -> Path:
+        return self.root / ACTIVE_FILE
+
+    def versions(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        found = [(int(m.group(1)), p.name) for p in self.root.iterdir() if (m := _VERSION.match(p.name)) and (p / METADATA_FILE).is_file()]
+        return [name for _, name in sorted(found)]
+
+    def active_version(self) -> str | None:
+        try:
+            version = self.active_file.read_text().strip()
+        except OSError:
+            return None
+        return version or None
+
+    def active_stamp(self) -> tuple[int, int] | None:
+        """Cheap change detector for the pointer (mtime, size): lets a running service pick up a version trained elsewhere."""
+        try:
+            st = self.active_file.stat()
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
+    def load(self, version: str) -> ClassifierModel:
+        folder = self.root / version
+        metadata = json.loads((folder / METADATA_FILE).read_text())
+        estimator = joblib.load(folder / MODEL_FILE)
+        return ClassifierModel(version=version, estimator=estimator, metadata=metadata)
+
+    def load_active(self) -> ClassifierModel | None:
+        version = self.active_version()
+        return self.load(version) if version else None
+
+    def _new_folder(self) -> tuple[str, Path]:
+        """Claim the next version number; mkdir is atomic, so two concurrent trainings get different versions."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        existing = [int(m.group(1)) for p in self.root.iterdir() if (m := _VERSION.match(p.name))]
+        number = max(existing, default=0) + 1
+        while True:
+            folder = self.root / f"v{number}"
+            try:
+                folder.mkdir()
+                return folder.name, folder
+            except FileExistsError:
+                number += 1
+
+    def save(
+        self,
+        estimator: LogisticRegression,
+        *,
+        training_size: dict[str, int],
+        encoder: dict[str, Any],
+        provenance: str,
+        extra: dict[str, Any] | None = None,
+        activate: bool = True,
+    ) -> ClassifierModel:
+        version, folder = self._new_folder()
+        joblib.dump(estimator, folder / MODEL_FILE)
+        metadata = {
+            "version": version,
+            "classes": [str(c) for c in estimator.classes_],
+            "training_size": training_size,
+            "created_at": datetime.now(timezone.utc).isoformat(),
+            "encoder": {k: encoder[k] for k in ("backend", "model_id", "dimension")},
+            "estimator": f"{type(estimator).__name__}(C={estimator.C}, class_weight={estimator.class_weight})",
+            "sklearn_version": sklearn.__version__,
+            "provenance": provenance,
+            **(extra or {}),
+        }
+        tmp = folder / (METADATA_FILE + ".tmp")
+        tmp.write_text(json.dumps(metadata, indent=2))
+        os.replace(tmp, folder / METADATA_FILE)  # the metadata file marks the version complete
+        if activate:
+            self.activate(version)
+        logger.info("stored classifier %s (%s)", version, provenance)
+        return ClassifierModel(version=version, estimator=estimator, metadata=metadata)
+
+    def activate(self, version: str) -> None:
+        if not (self.root / version / METADATA_FILE).is_file():
+            raise FileNotFoundError(f"no complete classifier version {version} under {self.root}")
+        tmp = self.root / f".{ACTIVE_FILE}.{os.getpid()}.tmp"
+        tmp.write_text(version + "\n")
+        os.replace(tmp, self.active_file)
