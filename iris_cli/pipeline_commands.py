@@ -84,6 +84,18 @@ def cmd_logs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_deploy(args: argparse.Namespace) -> int:
+    if use_local_prefect_if_running() is None:
+        print("no Prefect server: set PREFECT_API_URL or start one with `iris up --prefect`", file=sys.stderr)
+        return 1
+    from iris_cli.deploy import deploy
+
+    code = deploy(args.pool, docker_pool=args.docker_pool)
+    if code == 0:
+        print(f"deployed; start a worker with: prefect worker start --pool {args.pool}")
+    return code
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("process", help="run the pipeline on files and print their JSON")
     p.add_argument("files", nargs="+")
@@ -101,6 +113,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     r = sub.add_parser("runs", help="recent pipeline runs: state, duration, failed phase")
     r.add_argument("--limit", type=int, default=20)
     r.set_defaults(func=cmd_runs)
+
+    d = sub.add_parser("deploy", help="create the work pool and the deployments of prefect.yaml")
+    d.add_argument("--pool", default="iris-process", help="process work pool name")
+    d.add_argument("--docker-pool", default=None, help="also deploy the Docker variants to this Docker work pool")
+    d.set_defaults(func=cmd_deploy)
 
     lg = sub.add_parser("logs", help="logs of the failed phase(s) of a run, from the Prefect API")
     lg.add_argument("run_id")

@@ -1,0 +1,49 @@
+"""`iris deploy`: create the work pool and the deployments of prefect.yaml on the configured Prefect server."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from iris_common.settings import ClientSettings
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROCESS_DEPLOYMENTS = ("process-document", "nightly-batch")
+DOCKER_DEPLOYMENTS = ("process-document-docker", "nightly-batch-docker")
+
+
+def deployment_env(pool: str, docker_pool: str | None = None) -> dict[str, str]:
+    """Environment for `prefect deploy`: every {{ $VAR }} of prefect.yaml, defaults for those unset."""
+    settings = ClientSettings()
+    home = settings.iris_home
+    defaults = {
+        "IRIS_PROJECT_DIR": str(PROJECT_DIR),
+        "IRIS_HOME": str(home),
+        "IRIS_WORK_POOL": pool,
+        "IRIS_DOCKER_WORK_POOL": docker_pool or "iris-docker",
+        "IRIS_FLOWS_IMAGE": "iris/flows:0.1.0",
+        "IRIS_TIMEZONE": "UTC",
+        "IRIS_INBOX": str(home / "inbox"),
+        "IRIS_OUTBOX": str(home / "outbox"),
+        "IMAGE_PROCESSOR_URL": settings.url("image-processor"),
+        "ML_EMBEDDINGS_URL": settings.url("ml-embeddings"),
+        "ML_CLASSIFIER_URL": settings.url("ml-classifier"),
+        "OCR_EXTRACTOR_URL": settings.url("ocr-extractor"),
+    }
+    return {**defaults, **{k: os.environ[k] for k in defaults if os.environ.get(k)}, "IRIS_WORK_POOL": pool}
+
+
+def deploy(pool: str, *, docker_pool: str | None = None) -> int:
+    """Create the process pool (and the Docker pool when asked), then deploy from prefect.yaml."""
+    env = {**os.environ, **deployment_env(pool, docker_pool)}
+    prefect = [sys.executable, "-m", "prefect", "--no-prompt"]
+    pools = [(pool, "process")] + ([(docker_pool, "docker")] if docker_pool else [])
+    for name, kind in pools:
+        inspect = subprocess.run([*prefect, "work-pool", "inspect", name], env=env, capture_output=True, text=True)
+        if inspect.returncode != 0:
+            subprocess.run([*prefect, "work-pool", "create", name, "--type", kind], env=env, check=True)
+    Path(env["IRIS_INBOX"]).mkdir(parents=True, exist_ok=True)
+    Path(env["IRIS_OUTBOX"]).mkdir(parents=True, exist_ok=True)
+    names = [*PROCESS_DEPLOYMENTS, *(DOCKER_DEPLOYMENTS if docker_pool else ())]
+    cmd = [*prefect, "deploy", *[arg for n in names for arg in ("--name", n)]]
+    return subprocess.run(cmd, env=env, cwd=PROJECT_DIR).returncode
