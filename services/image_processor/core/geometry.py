@@ -1,0 +1,74 @@
+"""Geometric transforms as 3x3 matrices, so every step can be composed and later inverted (OCR boxes -> scan)."""
+
+import cv2
+import numpy as np
+
+Matrix = np.ndarray
+
+
+def identity() -> Matrix:
+    return np.eye(3, dtype=np.float64)
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def downscale(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    """A smaller copy for analysis (measurements need not see every pixel) and the scale used."""
+    h, w = image.shape[:2]
+    scale = min(1.0, max_side / max(h, w))
+    if scale >= 1.0:
+        return image, 1.0
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale
+
+
+def paper_colour(image: np.ndarray) -> tuple[int, ...]:
+    """Median colour of the image border: the fill for areas a rotation uncovers, so they look like paper."""
+    border = np.concatenate(
+        [image[0], image[-1], image[:, 0], image[:, -1]], axis=0
+    ).reshape(-1, 1 if image.ndim == 2 else image.shape[2])
+    return tuple(int(v) for v in np.median(border, axis=0))
+
+
+def rotation(image: np.ndarray, angle_ccw: float) -> tuple[np.ndarray, Matrix]:
+    """Rotate counter-clockwise by `angle_ccw` degrees on a canvas grown to keep every original pixel."""
+    h, w = image.shape[:2]
+    m = cv2.getRotationMatrix2D(((w - 1) / 2.0, (h - 1) / 2.0), angle_ccw, 1.0)
+    cos, sin = abs(m[0, 0]), abs(m[0, 1])
+    new_w = int(np.ceil(w * cos + h * sin))
+    new_h = int(np.ceil(w * sin + h * cos))
+    m[0, 2] += (new_w - 1) / 2.0 - (w - 1) / 2.0
+    m[1, 2] += (new_h - 1) / 2.0 - (h - 1) / 2.0
+    fill = paper_colour(image)
+    out = cv2.warpAffine(
+        image, m, (new_w, new_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=fill
+    )
+    return out, np.vstack([m, [0.0, 0.0, 1.0]])
+
+
+def quarter_turn(image: np.ndarray, turns_ccw: int) -> tuple[np.ndarray, Matrix]:
+    """Exact 90-degree rotations (no resampling) with their pixel-coordinate matrix."""
+    h, w = image.shape[:2]
+    turns = turns_ccw % 4
+    if turns == 0:
+        return image, identity()
+    if turns == 1:  # counter-clockwise: (x, y) -> (y, w-1-x)
+        return cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE), np.array(
+            [[0.0, 1.0, 0.0], [-1.0, 0.0, w - 1.0], [0.0, 0.0, 1.0]]
+        )
+    if turns == 2:
+        return cv2.rotate(image, cv2.ROTATE_180), np.array(
+            [[-1.0, 0.0, w - 1.0], [0.0, -1.0, h - 1.0], [0.0, 0.0, 1.0]]
+        )
+    return cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE), np.array(  # (x, y) -> (h-1-y, x)
+        [[0.0, -1.0, h - 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    )
+
+
+def apply_to_points(matrix: Matrix, points: np.ndarray) -> np.ndarray:
+    """Map (N, 2) pixel coordinates through a 3x3 projective matrix."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    homo = np.hstack([pts, np.ones((len(pts), 1))]) @ matrix.T
+    return homo[:, :2] / homo[:, 2:3]

@@ -1,0 +1,122 @@
+"""Core functions on arrays: skew accuracy, geometry bookkeeping, outline detection, measured clean-up."""
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import PHOTO_CORNERS, photographed_page, rotate_ccw, text_page
+from image_processor.core import geometry
+from image_processor.core.enhance import enhance
+from image_processor.core.outline import find_outline, flatten
+from image_processor.core.pipeline import PipelineConfig, process_page
+from image_processor.core.quality import measure
+from image_processor.core.skew import estimate_skew
+
+
+@pytest.fixture(scope="module")
+def page() -> np.ndarray:
+    return text_page()
+
+
+@pytest.mark.parametrize("angle", [-12.0, -7.0, -2.4, 0.8, 3.3, 7.0, 18.0])
+def test_skew_estimate_is_accurate_with_ccw_positive(page: np.ndarray, angle: float) -> None:
+    estimate = estimate_skew(rotate_ccw(page, angle))
+    assert abs(estimate.angle - angle) < 0.25
+    assert estimate.confidence > 1.3
+
+
+def test_blank_page_has_no_confident_skew() -> None:
+    rng = np.random.default_rng(0)
+    blank = np.clip(235 + rng.normal(0, 3, (800, 600, 3)), 0, 255).astype(np.uint8)
+    assert estimate_skew(blank).confidence < 1.2
+
+
+def test_rotation_matrix_tracks_a_marker() -> None:
+    image = np.full((400, 300, 3), 255, np.uint8)
+    cv2.circle(image, (60, 90), 6, (0, 0, 0), -1)
+    rotated, matrix = geometry.rotation(image, -9.0)
+    ys, xs = np.nonzero(geometry.to_gray(rotated) < 128)
+    expected = geometry.apply_to_points(matrix, np.array([[60, 90]]))[0]
+    assert np.hypot(xs.mean() - expected[0], ys.mean() - expected[1]) < 1.0
+    # the canvas grew: nothing of the page was cut away
+    assert rotated.shape[0] > 400 and rotated.shape[1] > 300
+
+
+@pytest.mark.parametrize("turns", [1, 2, 3])
+def test_quarter_turn_matrix_tracks_a_marker(turns: int) -> None:
+    image = np.full((200, 120), 255, np.uint8)
+    image[30, 10] = 0
+    turned, matrix = geometry.quarter_turn(image, turns)
+    y, x = (int(v[0]) for v in np.nonzero(turned == 0))
+    assert np.allclose(geometry.apply_to_points(matrix, np.array([[10, 30]]))[0], [x, y])
+
+
+def test_outline_found_on_photograph_and_not_on_flat_scan(page: np.ndarray) -> None:
+    outline = find_outline(photographed_page())
+    assert outline is not None
+    assert np.abs(outline.corners - PHOTO_CORNERS).max() < 15
+    assert find_outline(page) is None
+    assert find_outline(rotate_ccw(page, 7)) is None
+
+
+def test_flatten_maps_corners_to_the_output_rectangle() -> None:
+    out, matrix = flatten(photographed_page(), PHOTO_CORNERS.astype(np.float64))
+    h, w = out.shape[:2]
+    mapped = geometry.apply_to_points(matrix, PHOTO_CORNERS)
+    assert np.allclose(mapped, [[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], atol=1e-3)
+
+
+def test_clean_scan_needs_no_enhancement(page: np.ndarray) -> None:
+    out, steps = enhance(page, measure(page))
+    assert [s.name for s in steps] == ["grayscale"]  # a grey page stored as colour, nothing else
+    assert np.abs(out.astype(int) - geometry.to_gray(page).astype(int)).max() == 0
+
+
+def test_noisy_page_is_denoised_and_measured_less_noisy(page: np.ndarray) -> None:
+    rng = np.random.default_rng(5)
+    grey_paper = page.astype(np.float32) * 0.85 + 15  # paper at 232, so the noise is not clipped at white
+    noise = rng.normal(0, 12, page.shape[:2])[..., None]
+    noisy = np.clip(grey_paper + noise, 0, 255).astype(np.uint8)
+    before = measure(noisy)
+    assert 10 < before.noise < 14
+    out, steps = enhance(noisy, before)
+    assert "denoise_bilateral" in [s.name for s in steps]
+    assert measure(out).noise < before.noise / 2
+
+
+def test_salt_and_pepper_is_removed(page: np.ndarray) -> None:
+    rng = np.random.default_rng(6)
+    specks = page.copy()
+    flat = specks.reshape(-1, 3)
+    idx = rng.choice(len(flat), len(flat) // 100, replace=False)
+    flat[idx] = np.where(rng.random((len(idx), 1)) < 0.5, 0, 255)
+    before = measure(specks)
+    out, steps = enhance(specks, before)
+    assert "denoise_median" in [s.name for s in steps]
+    assert measure(out).impulse_noise < before.impulse_noise / 4
+
+
+def test_faded_page_gets_contrast_stretch(page: np.ndarray) -> None:
+    faded = (page.astype(np.float32) * 0.35 + 150).astype(np.uint8)  # ink ~160, paper ~240
+    before = measure(faded)
+    out, steps = enhance(faded, before)
+    assert "contrast_stretch" in [s.name for s in steps]
+    after = measure(out)
+    assert after.paper_level - after.ink_level > 2 * (before.paper_level - before.ink_level)
+
+
+def test_shadowed_page_gets_illumination_flattened(page: np.ndarray) -> None:
+    h, w = page.shape[:2]
+    gradient = np.linspace(0.45, 1.0, w, dtype=np.float32)[None, :, None]
+    shadowed = (page.astype(np.float32) * gradient).astype(np.uint8)
+    before = measure(shadowed)
+    out, steps = enhance(shadowed, before)
+    assert "flatten_illumination" in [s.name for s in steps]
+    assert measure(out).background_unevenness < before.background_unevenness / 3
+
+
+def test_pipeline_leaves_a_straight_scan_alone(page: np.ndarray) -> None:
+    result = process_page(page, PipelineConfig())
+    assert not result.deskewed and not result.unwarped
+    assert np.allclose(result.transform, np.eye(3))
+    assert result.image.shape[:2] == page.shape[:2]
