@@ -14,6 +14,6 @@ SERVICE = "ml-classifier"
 async def classify(embedding: list[float], filename: str, *, phase_key: str, request_id: str) -> dict[str, Any]:
     logger = get_run_logger()
     logger.info("phase 3-4 classify %s request_id=%s", filename, request_id)
-    result = await call_phase(SERVICE, "/classify/embedding", request_id=request_id, json_body={"embedding": embedding})
+    result = await call_phase(SERVICE, "/classify", request_id=request_id, json_body={"embedding": embedding})
     logger.info("classified %s as %s (confidence %.2f)", filename, result["data"]["predicted_class"], result["data"]["confidence"])
     return result
