@@ -1,0 +1,1 @@
+"""Pure OCR post-processing: layout (rows, reading order), language, value parsing and field extraction."""

@@ -1,0 +1,122 @@
+"""Turns engine output into the contract's `OcrResult`: visual rows, reading order, word boxes, language.
+
+Rows matter more than lines for receipts: detectors often cut "TOTAL    RM    15.00" into three boxes,
+and a keyword must find its amount on the same row.
+"""
+
+import unicodedata
+from collections.abc import Sequence
+
+from iris_common.contract.extraction import OcrLine, OcrPage, OcrResult, OcrWord
+
+from ocr_extractor.core.language import detect_language
+from ocr_extractor.core.types import RawLine, RawPage
+
+
+def normalise_text(text: str) -> str:
+    """NFKC folds full-width colons and digits (common in CJK-trained recognisers) into ASCII; collapse spaces."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _group_rows(lines: Sequence[RawLine]) -> list[list[int]]:
+    """Indices of `lines` grouped into rows: a line joins a row when its vertical centre is within half a line
+    height of the row's centre. Rows come out top to bottom, lines left to right."""
+    order = sorted(range(len(lines)), key=lambda i: (lines[i].bbox[1] + lines[i].bbox[3]) / 2)
+    rows: list[list[int]] = []
+    centres: list[float] = []
+    heights: list[float] = []
+    for i in order:
+        x0, y0, x1, y1 = lines[i].bbox
+        cy, h = (y0 + y1) / 2, max(y1 - y0, 1.0)
+        if rows and abs(cy - centres[-1]) < 0.5 * min(h, heights[-1]):
+            rows[-1].append(i)
+            n = len(rows[-1])
+            centres[-1] += (cy - centres[-1]) / n
+            heights[-1] += (h - heights[-1]) / n
+        else:
+            rows.append([i])
+            centres.append(cy)
+            heights.append(h)
+    return [sorted(row, key=lambda i: lines[i].bbox[0]) for row in rows]
+
+
+def _split_words(line: RawLine, text: str, line_index: int, page: int) -> list[OcrWord]:
+    """Word boxes: the engine's when it has them, else interpolated along the line box by character offsets."""
+    if line.words:
+        return [
+            OcrWord(
+                text=normalise_text(w.text),
+                confidence=_clip(w.confidence),
+                bbox=[round(v, 1) for v in w.bbox],
+                line_index=line_index,
+                page=page,
+            )
+            for w in line.words
+            if w.text.strip()
+        ]
+    x0, y0, x1, y1 = line.bbox
+    n = max(len(text), 1)
+    words: list[OcrWord] = []
+    offset = 0
+    for token in text.split(" "):
+        if token:
+            a, b = offset / n, (offset + len(token)) / n
+            words.append(
+                OcrWord(
+                    text=token,
+                    confidence=_clip(line.confidence),
+                    bbox=[round(x0 + a * (x1 - x0), 1), round(y0, 1), round(x0 + b * (x1 - x0), 1), round(y1, 1)],
+                    line_index=line_index,
+                    page=page,
+                    estimated_bbox=True,
+                )
+            )
+        offset += len(token) + 1
+    return words
+
+
+def _clip(value: float) -> float:
+    return round(min(max(float(value), 0.0), 1.0), 4)
+
+
+def build_ocr_result(engine: str, pages: Sequence[RawPage]) -> OcrResult:
+    """Assemble the OCR result of all pages; line indices follow reading order, so `reading_order` is 0..n-1
+    and `row` numbers are global across pages."""
+    out_lines: list[OcrLine] = []
+    out_words: list[OcrWord] = []
+    row_offset = 0
+    for page_index, page in enumerate(pages):
+        kept = [ln for ln in page.lines if normalise_text(ln.text)]
+        rows = _group_rows(kept)
+        for row_number, row in enumerate(rows):
+            for i in row:
+                line = kept[i]
+                text = normalise_text(line.text)
+                index = len(out_lines)
+                out_lines.append(
+                    OcrLine(
+                        index=index,
+                        text=text,
+                        confidence=_clip(line.confidence),
+                        bbox=[round(v, 1) for v in line.bbox],
+                        polygon=[[round(float(x), 1), round(float(y), 1)] for x, y in line.polygon],
+                        page=page_index,
+                        row=row_offset + row_number,
+                    )
+                )
+                out_words.extend(_split_words(line, text, index, page_index))
+        row_offset += len(rows)
+    full_text = "\n".join(line.text for line in out_lines)
+    language, scores = detect_language(full_text)
+    mean_conf = sum(line.confidence for line in out_lines) / len(out_lines) if out_lines else 0.0
+    return OcrResult(
+        engine=engine,
+        language=language,
+        language_scores=scores,
+        mean_confidence=_clip(mean_conf),
+        text=full_text,
+        pages=[OcrPage(index=i, width=p.width, height=p.height) for i, p in enumerate(pages)],
+        lines=out_lines,
+        words=out_words,
+        reading_order=list(range(len(out_lines))),
+    )

@@ -1,0 +1,1 @@
+"""Model preparation (offline, at setup) and the runtime that loads the OCR engine once per process."""

@@ -1,0 +1,192 @@
+"""The two OCR engines behind one protocol. Both return `RawPage`s (lines with polygons and confidences),
+so everything after OCR is engine-independent."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from ocr_extractor.core.types import RawLine, RawPage, RawWord
+from ocr_extractor.models.prepare import DET, REC, PROVENANCE_FILE, model_dir, ocr_dir
+from ocr_extractor.settings import OcrExtractorSettings
+
+logger = logging.getLogger(__name__)
+
+
+def _version(dist: str) -> str:
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+class OcrEngine(Protocol):
+    name: str
+
+    def recognize(self, image: np.ndarray) -> RawPage:
+        """OCR one BGR page."""
+        ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+
+class PaddleEngine:
+    """PaddleOCR 3.x on onnxruntime with the PP-OCRv6 small models prepared by `models.prepare`.
+
+    PaddleOCR is not documented as thread-safe, so calls are serialised; the service runs one OCR at a time
+    per process and scales by processes."""
+
+    name = "paddle"
+
+    def __init__(self, settings: OcrExtractorSettings) -> None:
+        self.settings = settings
+        self.det_dir = model_dir(settings.models_dir, DET)
+        self.rec_dir = model_dir(settings.models_dir, REC)
+        for folder in (self.det_dir, self.rec_dir):
+            for name in ("inference.onnx", "inference.yml"):
+                if not (folder / name).is_file():
+                    raise FileNotFoundError(f"{folder / name} is missing: run `iris setup` (ocr_extractor.models.prepare)")
+        # PaddleX checks model hosts and writes a cache unless told otherwise; nothing may be fetched at run time.
+        os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
+        os.environ.setdefault("PADDLE_PDX_CACHE_HOME", str(settings.paddlex_home))
+        from paddleocr import PaddleOCR
+
+        threads = settings.cpu_threads
+        self._ocr = PaddleOCR(
+            text_detection_model_name=DET.model_name,
+            text_detection_model_dir=str(self.det_dir),
+            text_recognition_model_name=REC.model_name,
+            text_recognition_model_dir=str(self.rec_dir),
+            use_doc_orientation_classify=False,
+            use_doc_unwarping=False,
+            use_textline_orientation=False,
+            text_det_limit_type="max",
+            text_det_limit_side_len=settings.det_limit_side_len,
+            text_recognition_batch_size=settings.rec_batch_size,
+            engine="onnxruntime",
+            engine_config={"intra_op_num_threads": threads, "inter_op_num_threads": 1},
+        )
+        self._lock = threading.Lock()
+
+    def recognize(self, image: np.ndarray) -> RawPage:
+        with self._lock:
+            result = self._ocr.predict(image)[0]
+        lines = tuple(
+            RawLine(text=str(text), confidence=float(score), polygon=tuple((float(x), float(y)) for x, y in poly))
+            for text, score, poly in zip(result["rec_texts"], result["rec_scores"], result["rec_polys"])
+            if str(text).strip()
+        )
+        return RawPage(width=int(image.shape[1]), height=int(image.shape[0]), lines=lines)
+
+    def describe(self) -> dict[str, Any]:
+        provenance_path = ocr_dir(self.settings.models_dir) / PROVENANCE_FILE
+        models = [
+            {"role": "text_detection", "model_id": DET.model_name, "path": str(self.det_dir)},
+            {"role": "text_recognition", "model_id": REC.model_name, "path": str(self.rec_dir)},
+        ]
+        source = None
+        try:
+            import json
+
+            provenance = json.loads(provenance_path.read_text())
+            for entry, spec in zip(models, (DET, REC)):
+                info = provenance["models"][spec.folder]
+                entry.update(sha256=info["sha256"], source=f"{info['source_distribution']}:{info['source_file']}")
+            source = provenance["models"][DET.folder]["source_distribution"]
+        except (OSError, ValueError, KeyError):
+            pass
+        return {
+            "engine": "paddleocr",
+            "inference_backend": "onnxruntime",
+            "models": models,
+            "versions": {name: _version(name) for name in ("paddleocr", "paddlex", "onnxruntime", "rapidocr")},
+            "weights_source": f"{source} wheel -> {ocr_dir(self.settings.models_dir)}" if source else str(ocr_dir(self.settings.models_dir)),
+            "languages": ["en", "es"],
+        }
+
+
+class TesseractEngine:
+    """Tesseract 5 (Debian package, eng+spa) through tesserocr, with real word boxes and confidences."""
+
+    name = "tesseract"
+
+    def __init__(self, settings: OcrExtractorSettings) -> None:
+        import tesserocr
+
+        self.settings = settings
+        self._tesserocr = tesserocr
+        path = str(settings.tessdata_path).rstrip("/") + "/"
+        self._api = tesserocr.PyTessBaseAPI(path=path, lang=settings.tesseract_languages, psm=tesserocr.PSM.AUTO)
+        self._lock = threading.Lock()
+        self._path = path
+
+    def recognize(self, image: np.ndarray) -> RawPage:
+        from PIL import Image
+
+        tess = self._tesserocr
+        rgb = Image.fromarray(np.ascontiguousarray(image[:, :, ::-1]))
+        lines: list[RawLine] = []
+        with self._lock:
+            self._api.SetImage(rgb)
+            self._api.Recognize()
+            iterator = self._api.GetIterator()
+            current: list[RawWord] = []
+            level_line, level_word = tess.RIL.TEXTLINE, tess.RIL.WORD
+
+            def flush() -> None:
+                if current:
+                    box = (
+                        min(w.bbox[0] for w in current),
+                        min(w.bbox[1] for w in current),
+                        max(w.bbox[2] for w in current),
+                        max(w.bbox[3] for w in current),
+                    )
+                    x0, y0, x1, y1 = box
+                    lines.append(
+                        RawLine(
+                            text=" ".join(w.text for w in current),
+                            confidence=sum(w.confidence for w in current) / len(current),
+                            polygon=((x0, y0), (x1, y0), (x1, y1), (x0, y1)),
+                            words=tuple(current),
+                        )
+                    )
+                    current.clear()
+
+            if iterator is not None:
+                while True:
+                    if iterator.IsAtBeginningOf(level_line):
+                        flush()
+                    text = iterator.GetUTF8Text(level_word)
+                    box = iterator.BoundingBox(level_word)
+                    if text and text.strip() and box:
+                        current.append(
+                            RawWord(text=text.strip(), confidence=max(iterator.Confidence(level_word), 0.0) / 100.0, bbox=tuple(float(v) for v in box))
+                        )
+                    if not iterator.Next(level_word):
+                        break
+                flush()
+            self._api.Clear()
+        return RawPage(width=int(image.shape[1]), height=int(image.shape[0]), lines=tuple(lines))
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "engine": "tesseract",
+            "inference_backend": "tesseract",
+            "models": [{"role": "ocr", "model_id": f"tesseract-lstm:{self.settings.tesseract_languages}", "path": self._path}],
+            "versions": {"tesseract": self._tesserocr.tesseract_version().split()[1], "tesserocr": _version("tesserocr")},
+            "weights_source": f"Debian tesseract-ocr traineddata in {self._path}",
+            "languages": ["en", "es"],
+        }
+
+
+ENGINES = {"paddle": PaddleEngine, "tesseract": TesseractEngine}
+
+
+def build_engine(settings: OcrExtractorSettings) -> OcrEngine:
+    return ENGINES[settings.ocr_engine](settings)

@@ -1,0 +1,77 @@
+"""The ocr-extractor runtime: loads the selected OCR engine once, at start-up, and reports on it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import numpy as np
+
+from iris_common.contract.extraction import OcrResult
+from iris_common.contract.health import CheckResult
+from iris_common.errors import OcrFailed, ServiceUnavailable
+
+from ocr_extractor.core.layout import build_ocr_result
+from ocr_extractor.models.engines import ENGINES, OcrEngine, build_engine
+from ocr_extractor.settings import OcrExtractorSettings
+
+logger = logging.getLogger(__name__)
+
+
+class OcrRuntime:
+    """Holds the OCR engine. `load` never raises: a missing model or library is recorded so /health says
+    `unhealthy` with the reason, and requests get SVC001 instead of a crash."""
+
+    def __init__(self, settings: OcrExtractorSettings) -> None:
+        self.settings = settings
+        self.engine: OcrEngine | None = None
+        self.error: str | None = None
+        self.load_seconds: float | None = None
+
+    def load(self) -> None:
+        if self.engine is not None:
+            return
+        started = time.perf_counter()
+        try:
+            self.engine = build_engine(self.settings)
+            # one warm-up call: the first inference allocates buffers and would otherwise slow the first request
+            self.engine.recognize(np.full((64, 256, 3), 255, dtype=np.uint8))
+            self.error = None
+        except Exception as exc:  # noqa: BLE001 - any failure must become a health report, not a crash
+            self.engine = None
+            self.error = f"{type(exc).__name__}: {exc}"
+            logger.error("OCR engine %r failed to load: %s", self.settings.ocr_engine, self.error)
+        self.load_seconds = round(time.perf_counter() - started, 3)
+
+    def checks(self) -> dict[str, CheckResult]:
+        return {
+            "ocr_engine": CheckResult(
+                ok=self.engine is not None,
+                detail=f"{self.settings.ocr_engine} loaded" if self.engine is not None else (self.error or "not loaded yet"),
+                info={"engine": self.settings.ocr_engine, "load_seconds": self.load_seconds},
+            )
+        }
+
+    def describe(self) -> dict[str, Any]:
+        info: dict[str, Any] = {
+            "engine": self.settings.ocr_engine,
+            "loaded": self.engine is not None,
+            "error": self.error,
+            "available_engines": sorted(ENGINES),
+        }
+        if self.engine is not None:
+            info.update(self.engine.describe())
+            info["engine"] = self.settings.ocr_engine
+        return info
+
+    def recognize(self, pages: list[np.ndarray]) -> OcrResult:
+        """OCR every page; SVC001 when the engine is not loaded, OCR001 when it fails on this input."""
+        if self.engine is None:
+            raise ServiceUnavailable(f"OCR engine {self.settings.ocr_engine!r} is not loaded: {self.error or 'not loaded yet'}")
+        try:
+            raw = [self.engine.recognize(page) for page in pages]
+        except Exception as exc:  # noqa: BLE001 - translated into the contract's error at this boundary
+            logger.exception("OCR failed")
+            raise OcrFailed(f"OCR failed: {type(exc).__name__}: {exc}") from exc
+        return build_ocr_result("paddleocr" if self.engine.name == "paddle" else self.engine.name, raw)

@@ -1,0 +1,30 @@
+"""Settings of the ocr-extractor service (read once from the environment)."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from iris_common.settings import ServiceSettings
+
+SERVICE_NAME = "ocr-extractor"
+DEFAULT_PORT = 8004
+
+
+class OcrExtractorSettings(ServiceSettings):
+    """OCR engine choice and its knobs; the shared limits (file size, pixels, threads) come from ServiceSettings."""
+
+    ocr_engine: Literal["paddle", "tesseract"] = Field(default="paddle", alias="OCR_ENGINE")
+    tessdata_path: Path = Field(default=Path("/usr/share/tesseract-ocr/5/tessdata/"), alias="TESSDATA_PATH")
+    tesseract_languages: str = Field(default="eng+spa", alias="TESSERACT_LANGUAGES")
+    det_limit_side_len: int = Field(default=960, ge=320, le=4000, alias="OCR_DET_LIMIT_SIDE_LEN")
+    rec_batch_size: int = Field(default=6, ge=1, le=64, alias="OCR_REC_BATCH_SIZE")
+    default_confidence_threshold: float = Field(default=0.5, ge=0, le=1, alias="OCR_CONFIDENCE_THRESHOLD")
+    date_day_first: bool = Field(
+        default=True, alias="OCR_DATE_DAY_FIRST", description="order of ambiguous numeric dates (05/06/2018) when nothing in the document proves it"
+    )
+    paddlex_cache_home: Path | None = Field(default=None, alias="PADDLE_PDX_CACHE_HOME")
+
+    @property
+    def paddlex_home(self) -> Path:
+        return self.paddlex_cache_home or self.iris_home / "paddlex"
