@@ -2,14 +2,14 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 
 from iris_common.contract.envelope import Envelope
-from iris_common.contract.preprocess import ProcessOptions, ProcessResult
+from iris_common.contract.preprocess import ProcessResult
 from iris_common.web.responses import envelope
 from iris_common.web.uploads import read_pages
 
-from image_processor.api.deps import RuntimeDep, SettingsDep
+from image_processor.api.deps import OptionsDep, RuntimeDep, SettingsDep
 from image_processor.service import process_document
 
 router = APIRouter(tags=["image-processor"])
@@ -20,12 +20,10 @@ def process(
     request: Request,
     settings: SettingsDep,
     runtime: RuntimeDep,
+    options: OptionsDep,
     file: Annotated[UploadFile, File(description="JPEG, PNG, TIFF (all frames) or PDF (all pages)")],
-    apply_unwarping: Annotated[bool, Form()] = True,
-    enhance_quality: Annotated[bool, Form()] = True,
 ) -> Envelope[Any]:
     """Deskew, unwarp and clean up every page; returns the processed PNGs and what was done to each."""
     source_format, pages = read_pages(file, settings)
-    options = ProcessOptions(apply_unwarping=apply_unwarping, enhance_quality=enhance_quality)
     result, warnings = process_document(source_format, pages, options, settings)
     return envelope(request, result, warnings=warnings)

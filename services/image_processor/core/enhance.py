@@ -20,7 +20,7 @@ class EnhanceThresholds:
     impulse_share: float = 0.002  # share of flat pixels that are specks
     unevenness: float = 0.18  # relative spread of paper brightness (shadows, vignetting)
     min_text_contrast: float = 110.0  # paper minus ink grey levels; below this the print is faded or greyed
-    min_colourfulness: float = 2.0  # below this a colour image carries no colour
+    max_grey_colour_share: float = 2e-5  # at most this share of coloured pixels: a grey page stored as colour
 
 
 @dataclass
@@ -61,10 +61,10 @@ def enhance(image: np.ndarray, quality: Quality, thresholds: EnhanceThresholds |
     t = thresholds or EnhanceThresholds()
     steps: list[Step] = []
     out = image
-    if out.ndim == 3 and quality.colourfulness < t.min_colourfulness:
-        out = to_gray(out)
-        steps.append(Step("grayscale", f"colourfulness {quality.colourfulness} < {t.min_colourfulness}: no colour to keep",
-                          {"colourfulness": quality.colourfulness}))
+    if out.ndim == 3 and quality.colour_share <= t.max_grey_colour_share:
+        out = to_gray(out)  # same content, a third of the bytes to encode and ship
+        steps.append(Step("grayscale", f"coloured pixel share {quality.colour_share} <= {t.max_grey_colour_share}: no colour to keep",
+                          {"colour_share": quality.colour_share}))
     if quality.impulse_noise > t.impulse_share:
         out = _remove_impulses(out)
         steps.append(Step("denoise_median", f"impulse noise share {quality.impulse_noise} > {t.impulse_share}",

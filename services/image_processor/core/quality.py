@@ -25,7 +25,7 @@ class Quality:
     noise: float  # estimated std of additive noise in flat areas, grey levels
     impulse_noise: float  # share of flat-area pixels that are isolated specks (salt and pepper)
     background_unevenness: float  # spread of the paper brightness across the page, relative to its mean
-    colourfulness: float  # mean absolute chroma; ~0 for a grey scan stored as colour
+    colour_share: float  # share of clearly coloured pixels (channel spread > 24); 0 for a grey scan stored as colour
 
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -97,10 +97,10 @@ def measure(image: np.ndarray) -> Quality:
     paper_level = percentiles(gray[~ink], [50])[0] if (~ink).any() else float(high)
     if image.ndim == 3:
         small, _ = downscale(image, 512)
-        b, g, r = cv2.split(small.astype(np.int16))
-        colourfulness = float((np.abs(b - g) + np.abs(g - r)).mean() / 2)
+        spread = small.max(axis=2).astype(np.int16) - small.min(axis=2)
+        colour_share = float((spread > 24).mean())
     else:
-        colourfulness = 0.0
+        colour_share = 0.0
     return Quality(
         width=w,
         height=h,
@@ -113,5 +113,5 @@ def measure(image: np.ndarray) -> Quality:
         noise=sigma,
         impulse_noise=impulses,
         background_unevenness=round(float((b95 - b5) / max(float(bg.mean()), 1.0)), 4),
-        colourfulness=round(colourfulness, 3),
+        colour_share=round(colour_share, 6),
     )

@@ -44,7 +44,7 @@ class QualityMeasures(BaseModel):
     noise: float = Field(description="estimated Gaussian noise sigma in flat areas, grey levels")
     impulse_noise: float = Field(description="share of flat-area pixels that are isolated specks")
     background_unevenness: float = Field(description="relative spread of paper brightness over the page")
-    colourfulness: float = Field(description="mean absolute chroma; ~0 for a grey page")
+    colour_share: float = Field(description="share of clearly coloured pixels; 0 for a grey page stored as colour")
 
 
 class ProcessedPage(BaseModel):

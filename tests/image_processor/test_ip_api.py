@@ -1,0 +1,223 @@
+"""POST /process through the real app (TestClient runs the lifespan): behaviour, envelope, bad input."""
+
+import io
+
+import cv2
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from conftest import (
+    PHOTO_CORNERS,
+    PHOTO_PAGE_SIZE,
+    decode_page,
+    jpeg_bytes,
+    pdf_bytes,
+    photographed_page,
+    png_bytes,
+    rotate_ccw,
+    text_page,
+)
+from image_processor.core.geometry import apply_to_points
+from image_processor.core.skew import estimate_skew
+
+ENVELOPE_FIELDS = {"success", "processing_time", "timestamp", "service_name", "service_version", "data", "error", "warnings", "metadata"}
+
+
+def post(client: TestClient, content: bytes, name: str = "page.png", **form: str) -> dict:
+    response = client.post("/process", files={"file": (name, content, "application/octet-stream")}, data=form)
+    body = response.json()
+    body["_status"] = response.status_code
+    return body
+
+
+def test_rotated_page_is_measured_and_deskewed(client: TestClient) -> None:
+    body = post(client, png_bytes(rotate_ccw(text_page(), 7.0)))
+    assert body["_status"] == 200 and body["success"] is True
+    page = body["data"]["pages"][0]
+    assert abs(page["skew_angle"] - 7.0) < 0.5
+    assert page["deskewed"] is True and page["unwarped"] is False
+    deskew = next(op for op in page["operations"] if op["name"] == "deskew")
+    assert deskew["params"]["rotation_applied"] == pytest.approx(-page["skew_angle"])
+    out = decode_page(page)
+    assert (out.shape[1], out.shape[0]) == (page["processed_size"]["width"], page["processed_size"]["height"])
+    assert abs(estimate_skew(out).angle) < 0.3  # the result reads straight
+
+
+def test_transform_maps_original_points_into_the_processed_image(client: TestClient) -> None:
+    page_img = rotate_ccw(text_page(), -5.0)
+    cv2.circle(page_img, (300, 1500), 9, (0, 0, 255), -1)  # a red marker to follow
+    page = post(client, png_bytes(page_img))["data"]["pages"][0]
+    assert "grayscale" not in [op["name"] for op in page["operations"]]  # the marker is colour worth keeping
+    out = decode_page(page)
+    red = (out[:, :, 2] > 180) & (out[:, :, 1] < 80)
+    ys, xs = np.nonzero(red)
+    expected = apply_to_points(np.array(page["transform"]), np.array([[300, 1500]]))[0]
+    assert np.hypot(xs.mean() - expected[0], ys.mean() - expected[1]) < 1.5
+
+
+def test_flat_straight_scan_is_left_alone(client: TestClient) -> None:
+    original = text_page()
+    page = post(client, png_bytes(original))["data"]["pages"][0]
+    assert page["deskewed"] is False and page["outline_found"] is False and page["unwarped"] is False
+    assert abs(page["skew_angle"]) < 0.3
+    assert np.allclose(page["transform"], np.eye(3))
+    assert {op["name"] for op in page["operations"]} <= {"grayscale"}
+    out = decode_page(page)
+    assert out.shape == original.shape
+    assert np.abs(out.astype(int) - original.astype(int)).mean() < 0.5
+    assert page["quality_after"]["blur"] == pytest.approx(page["quality_before"]["blur"], rel=0.02)
+
+
+def test_photographed_page_is_found_and_flattened(client: TestClient) -> None:
+    page = post(client, jpeg_bytes(photographed_page()), name="photo.jpg")["data"]["pages"][0]
+    assert page["outline_found"] is True and page["unwarped"] is True
+    corners = np.array(page["outline_corners"])
+    assert np.abs(corners - PHOTO_CORNERS).max() < 15
+    width, height = page["processed_size"]["width"], page["processed_size"]["height"]
+    assert width / height == pytest.approx(PHOTO_PAGE_SIZE[0] / PHOTO_PAGE_SIZE[1], abs=0.05)
+    out = decode_page(page)
+    # the dark table is gone: the border of the result is paper
+    border = np.concatenate([out[3, :], out[-4, :], out[:, 3], out[:, -4]])
+    assert border.mean() > 180
+    # the page corners land on the corners of the result
+    mapped = apply_to_points(np.array(page["transform"]), PHOTO_CORNERS)
+    assert np.abs(mapped - [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]]).max() < 3
+    assert [op["name"] for op in page["operations"]][0] == "unwarp"
+
+
+def test_unwarping_can_be_switched_off(client: TestClient) -> None:
+    body = post(client, png_bytes(photographed_page()), apply_unwarping="false", enhance_quality="false")
+    page = body["data"]["pages"][0]
+    assert page["outline_found"] is True and page["unwarped"] is False
+    assert body["data"]["options"] == {"apply_unwarping": False, "enhance_quality": False}
+    assert any("apply_unwarping" in w for w in body["warnings"])
+    assert not any(op["name"] in {"unwarp", "grayscale", "contrast_stretch"} for op in page["operations"])
+
+
+def test_noisy_faded_page_is_enhanced_only_when_asked(client: TestClient) -> None:
+    rng = np.random.default_rng(2)
+    faded = text_page().astype(np.float32) * 0.3 + 150 + rng.normal(0, 10, (1754, 1240, 1))
+    data = png_bytes(np.clip(faded, 0, 255).astype(np.uint8))
+    page = post(client, data)["data"]["pages"][0]
+    names = [op["name"] for op in page["operations"]]
+    assert "denoise_bilateral" in names and "contrast_stretch" in names
+    assert all(op["reason"] for op in page["operations"])
+    assert page["quality_after"]["noise"] < page["quality_before"]["noise"]
+    assert page["quality_after"]["contrast"] > page["quality_before"]["contrast"]
+    plain = post(client, data, enhance_quality="false")["data"]["pages"][0]
+    assert plain["operations"] == []
+
+
+def test_multi_page_pdf_returns_every_page(client: TestClient) -> None:
+    pages = [text_page(seed=1), rotate_ccw(text_page(seed=2), 4.0)]
+    body = post(client, pdf_bytes(pages), name="two.pdf")
+    assert body["success"] is True
+    data = body["data"]
+    assert data["source_format"] == "pdf" and data["page_count"] == 2
+    assert [p["page_index"] for p in data["pages"]] == [0, 1]
+    assert data["pages"][0]["deskewed"] is False
+    assert abs(data["pages"][1]["skew_angle"] - 4.0) < 0.5
+
+
+def test_multi_frame_tiff_returns_every_frame(client: TestClient) -> None:
+    frames = [Image.fromarray(text_page(seed=s)[:, :, 0]) for s in (4, 5, 6)]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="TIFF", save_all=True, append_images=frames[1:])
+    body = post(client, buf.getvalue(), name="scan.tiff")
+    assert body["data"]["source_format"] == "tiff" and body["data"]["page_count"] == 3
+
+
+def test_envelope_and_request_id(client: TestClient) -> None:
+    response = client.post(
+        "/process",
+        files={"file": ("p.png", png_bytes(text_page(620, 880, scale=0.6)), "image/png")},
+        headers={"X-Request-ID": "ip-test-42"},
+    )
+    assert response.status_code == 200
+    assert response.headers["X-Request-ID"] == "ip-test-42"
+    body = response.json()
+    assert ENVELOPE_FIELDS <= body.keys()
+    assert body["service_name"] == "image-processor" and body["error"] is None
+    assert body["metadata"]["request_id"] == "ip-test-42"
+    assert body["processing_time"] > 0
+    page = body["data"]["pages"][0]
+    assert {"blur", "contrast", "brightness", "width", "height"} <= page["quality_before"].keys()
+    assert page["image_format"] == "png" and len(page["transform"]) == 3
+
+
+def test_health_and_info_describe_opencv(client: TestClient) -> None:
+    health = client.get("/health").json()
+    assert health["status"] == "healthy" and health["checks"]["opencv"]["ok"] is True
+    info = client.get("/info").json()
+    assert info["backend"] == "opencv" and info["version"] == cv2.__version__
+
+
+def _truncated_jpeg() -> bytes:
+    data = jpeg_bytes(text_page(400, 500, scale=0.5))
+    return data[: len(data) // 2]
+
+
+BAD_UPLOADS = {
+    "zero-byte file": ("empty.jpg", b""),
+    "text file named .jpg": ("notes.jpg", b"this is plain text, not a picture\n" * 10),
+    "truncated jpeg": ("cut.jpg", _truncated_jpeg()),
+    "1x1 image": ("dot.png", png_bytes(np.zeros((1, 1, 3), np.uint8))),
+    "corrupt pdf": ("broken.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage without xref\n"),
+}
+
+
+def _assert_val001(response, client: TestClient) -> None:
+    assert 400 <= response.status_code < 500, response.status_code
+    body = response.json()
+    assert body["success"] is False and body["data"] is None
+    assert body["error"]["code"] == "VAL001" and body["error"]["retryable"] is False
+    assert body["error"]["message"]
+    assert client.get("/health").json()["status"] == "healthy"
+
+
+@pytest.mark.parametrize("case", sorted(BAD_UPLOADS))
+def test_bad_upload_is_val001(client: TestClient, case: str) -> None:
+    name, content = BAD_UPLOADS[case]
+    _assert_val001(client.post("/process", files={"file": (name, content, "image/jpeg")}), client)
+
+
+def test_empty_body_is_val001(client: TestClient) -> None:
+    _assert_val001(client.post("/process"), client)
+
+
+def test_missing_file_field_is_val001(client: TestClient) -> None:
+    response = client.post("/process", files={"image": ("p.png", png_bytes(text_page(200, 200, scale=0.3)), "image/png")},
+                           data={"apply_unwarping": "true"})
+    _assert_val001(response, client)
+    assert "file" in response.json()["error"]["message"]
+
+
+def test_invalid_flag_is_val001(client: TestClient) -> None:
+    response = client.post("/process", files={"file": ("p.png", png_bytes(text_page(300, 300, scale=0.3)), "image/png")},
+                           data={"apply_unwarping": "perhaps"})
+    _assert_val001(response, client)
+
+
+def test_image_over_pixel_limit_is_val001(strict_client: TestClient) -> None:
+    response = strict_client.post("/process", files={"file": ("big.png", png_bytes(text_page(600, 600, scale=0.5)), "image/png")})
+    _assert_val001(response, strict_client)
+    assert response.status_code == 413
+    assert response.json()["error"]["details"]["max_pixels"] == 250_000
+
+
+def test_file_over_size_limit_is_val001(strict_client: TestClient) -> None:
+    rng = np.random.default_rng(0)
+    noise = rng.integers(0, 256, (400, 400, 3), dtype=np.uint8)  # incompressible: ~480 kB as PNG, under the pixel limit
+    response = strict_client.post("/process", files={"file": ("noise.png", png_bytes(noise), "image/png")})
+    _assert_val001(response, strict_client)
+    assert response.status_code == 413
+
+
+def test_service_keeps_serving_after_bad_input(client: TestClient) -> None:
+    for name, content in BAD_UPLOADS.values():
+        client.post("/process", files={"file": (name, content, "image/jpeg")})
+    assert post(client, png_bytes(text_page(620, 880, scale=0.6)))["success"] is True
+    metrics = client.get("/metrics").json()
+    assert metrics["errors_by_code"].get("VAL001", 0) >= len(BAD_UPLOADS)
