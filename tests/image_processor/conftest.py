@@ -95,6 +95,6 @@ def client() -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def strict_client() -> Iterator[TestClient]:
     """Low limits, so over-limit uploads can be tested with small files."""
-    settings = ImageProcessorSettings(MAX_IMAGE_PIXELS=250_000, MAX_FILE_SIZE_MB=0.25)
+    settings = ImageProcessorSettings(MAX_IMAGE_PIXELS=250_000, MAX_FILE_SIZE_MB=0.35)
     with TestClient(build_app(settings)) as c:
         yield c

@@ -201,7 +201,7 @@ def test_invalid_flag_is_val001(client: TestClient) -> None:
 
 
 def test_image_over_pixel_limit_is_val001(strict_client: TestClient) -> None:
-    response = strict_client.post("/process", files={"file": ("big.png", png_bytes(text_page(600, 600, scale=0.5)), "image/png")})
+    response = strict_client.post("/process", files={"file": ("big.jpg", jpeg_bytes(text_page(600, 600, scale=0.5)), "image/jpeg")})
     _assert_val001(response, strict_client)
     assert response.status_code == 413
     assert response.json()["error"]["details"]["max_pixels"] == 250_000

@@ -39,7 +39,12 @@ def ink_mask(gray: np.ndarray) -> np.ndarray:
 def ink_points(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(xs, ys) of at most MAX_POINTS ink pixels of a downscaled copy (a regular subsample: deterministic)."""
     small, _ = downscale(to_gray(image), ANALYSIS_SIDE)
-    ys, xs = np.nonzero(ink_mask(small))
+    mask = ink_mask(small)
+    # scanner edges and dark bands along the frame are straight lines of the frame, not of the text
+    h, w = mask.shape
+    my, mx = max(2, h // 60), max(2, w // 60)
+    mask[:my], mask[-my:], mask[:, :mx], mask[:, -mx:] = 0, 0, 0, 0
+    ys, xs = np.nonzero(mask)
     if len(xs) > MAX_POINTS:
         step = int(np.ceil(len(xs) / MAX_POINTS))
         xs, ys = xs[::step], ys[::step]
