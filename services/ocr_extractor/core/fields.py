@@ -103,7 +103,8 @@ _T = r"t[o0]ta[l1i]"  # TOTAL, T0TAL, TOTAI
 _STRONG_TOTAL = re.compile(
     rf"grand\s*{_T}|{_T}\s*a\s*pagar|importe\s*(?:{_T}|a\s*pagar)|{_T}\s*(?:amount|due|payable|to\s*pay|incl|inclusive|"
     rf"\(incl|with|rounded|general|factura|eur|€|\$|usd|\(rm\)|rm\b|sales\s*\(?incl)|(?:amount|balance|total)\s*due|"
-    rf"net(?:t)?\s*{_T}|{_T}\s*net[ao]?|amount\s*payable|rounded\s*{_T}|{_T}\s*after",
+    rf"net(?:t)?\s*(?:{_T}|amt|amount)|{_T}\s*net[ao]?|amount\s*payable|rounded\s*{_T}|{_T}\s*after|(?:amount\s*)?to\s*be\s*paid|"
+    rf"amount\s*to\s*pay|{_T}\s*amt",
     re.IGNORECASE,
 )
 _TOTAL = re.compile(rf"(?<![a-z]){_T}(?![a-z])|(?<![a-z])importe(?![a-z])|a\s*pagar|(?<![a-z])amount(?![a-z])", re.IGNORECASE)
@@ -115,6 +116,11 @@ _NOT_TOTAL = re.compile(
     rf"pago|card|tarjeta|visa|master|credit|voucher|saving|balance\s*(?:points|b/f)|qty|item\s*count",
     re.IGNORECASE,
 )
+_PAID = re.compile(
+    r"(?<![a-z])(cash|efectivo|tendered|tender|entregado|received|recibido|paid|pagado|payment|pago)(?![a-z])", re.IGNORECASE
+)
+_CHANGE = re.compile(r"(?<![a-z])(change|cambio|vuelto|devoluci[oó]n)(?![a-z])", re.IGNORECASE)
+_ROUNDING = re.compile(r"round|redondeo", re.IGNORECASE)
 _TAX_ONLY = re.compile(r"(?<![a-z])(tax|gst|vat|iva|igic)(?![a-z])", re.IGNORECASE)
 _INCLUSIVE = re.compile(r"incl|inclusive|incluid|con\s*iva|with", re.IGNORECASE)
 _DATE_KEY = re.compile(r"(?<![a-z])(date|dated|fecha|f\.|tarikh|issued|emisi[oó]n)(?![a-z])", re.IGNORECASE)
@@ -127,12 +133,17 @@ _HEADER_WORDS = re.compile(
 )
 _CONTACT = re.compile(
     r"(?<![a-z])(tel|telf|tlf|phone|fax|h/?p|mobile|m[oó]vil|email|e-mail|www|http|gst\s*(id|no|reg)|co\.?\s*reg|"
-    r"company\s*(reg|no)|reg\.?\s*no|registration|sst|nif|cif|rfc|vat\s*(no|reg|number)|tax\s*id|abn|ruc)(?![a-z])|@",
+    r"company\s*(reg|no)|co\.?\s*no|roc\s*no|reg\.?\s*no|registration|sst|nif|cif|rfc|vat\s*(no|reg|number)|tax\s*id|abn|ruc)(?![a-z])|@",
     re.IGNORECASE,
 )
 _STOP_ADDRESS = re.compile(
     r"(?<![a-z])(invoice|receipt|factura|ticket|recibo|cashier|cajero|table|mesa|date|fecha|bill|terminal|"
     r"document|doc\s*no|order|pedido|salesperson|server|member|customer|cliente)(?![a-z])",
+    re.IGNORECASE,
+)
+_BOILERPLATE = re.compile(
+    r"(?<![a-z])(thank|thanks|please|gracias|por\s*favor|returnable|refund|feedback|complaint|redeem|points|welcome|"
+    r"bienvenid|visit|visite|follow|s[ií]guenos|come\s*again|vuelva)",
     re.IGNORECASE,
 )
 _COMPANY_SUFFIX = re.compile(
@@ -206,17 +217,35 @@ def _total_strength(text: str) -> float:
     return 0.8
 
 
+def _payment_total(rows: Sequence[Row]) -> Decimal | None:
+    """Amount tendered minus change given, when both rows are readable: what was actually paid."""
+    paid = change = None
+    for row in rows:
+        amounts = [a for a in _row_amounts(row) if a.value > 0]
+        if not amounts:
+            continue
+        if _CHANGE.search(row.text):
+            change = change if change is not None else amounts[-1].value
+        elif _PAID.search(row.text) and not _total_strength(row.text):
+            paid = paid if paid is not None else amounts[-1].value
+    if paid is None or change is None or change >= paid:
+        return None
+    return paid - change
+
+
 def extract_total(rows: Sequence[Row]) -> ExtractedField | None:
-    """The largest amount on, or right under, a row with a total keyword; a fallback uses the largest amount
-    that appears at least twice (a total is usually repeated by the cash line), at a lower confidence."""
-    candidates: list[tuple[Decimal, float, Row, AmountMatch]] = []
+    """The amount on, or right under, a row with a total keyword (subtotal, tax, change, cash, discount and
+    quantity rows do not count). Among the strongest keywords it prefers, in order: the amount that equals
+    tendered minus change; after a rounding row, the first total below it (the rounded amount is what is paid);
+    else the largest. Without any keyword: the largest amount seen at least twice, at a lower confidence."""
+    candidates: list[tuple[Decimal, float, int, Row, AmountMatch]] = []
     for i, row in enumerate(rows):
         strength = _total_strength(row.text)
         if not strength:
             continue
         amounts = [a for a in _row_amounts(row) if a.value > 0]
         if amounts:
-            candidates.append((amounts[-1].value, strength, row, amounts[-1]))
+            candidates.append((amounts[-1].value, strength, i, row, amounts[-1]))
             continue
         # label alone on its row: the value is on the next row (or the one after), if that row is not a label itself
         for below in rows[i + 1 : i + 3]:
@@ -224,16 +253,26 @@ def extract_total(rows: Sequence[Row]) -> ExtractedField | None:
                 break
             below_amounts = [a for a in _row_amounts(below) if a.value > 0]
             if below_amounts:
-                candidates.append((below_amounts[-1].value, strength * 0.9, below, below_amounts[-1]))
+                candidates.append((below_amounts[-1].value, strength * 0.9, i, below, below_amounts[-1]))
                 break
     if candidates:
         top = max(c[1] for c in candidates)
-        value, strength, row, match = max((c for c in candidates if c[1] >= top - 0.2), key=lambda c: (c[0], c[1]))
+        strong = [c for c in candidates if c[1] >= top - 0.2]
+        paid = _payment_total(rows)
+        rounding_at = [i for i, row in enumerate(rows) if _ROUNDING.search(row.text) and not _total_strength(row.text)]
+        after_rounding = [c for c in candidates if rounding_at and c[2] > rounding_at[0]]
+        if paid is not None and any(c[0] == paid for c in candidates):
+            best, certainty = next(c for c in candidates if c[0] == paid), 1.0
+        elif after_rounding:
+            best, certainty = min(after_rounding, key=lambda c: c[2]), 0.95
+        else:
+            best, certainty = max(strong, key=lambda c: (c[0], c[1])), 1.0
+        value, strength, _, row, match = best
         line = row.line_at(match.start, match.end)
-        return _field(match.text, strength * line.confidence, [line], raw=line.text)
+        return _field(match.text, certainty * strength * line.confidence, [line], raw=line.text)
     counts: dict[Decimal, list[tuple[Row, AmountMatch]]] = {}
     for row in rows:
-        if _NOT_TOTAL.search(row.text) and re.search(r"change|cambio", row.text, re.IGNORECASE):
+        if _CHANGE.search(row.text):
             continue
         for a in _row_amounts(row):
             if a.value > 0:
@@ -252,13 +291,21 @@ def _header_rows(rows: Sequence[Row]) -> list[Row]:
     return [row for row in rows if row.page == rows[0].page] if rows else []
 
 
+def _clean_name(text: str) -> str:
+    """Drop what printers put around a trading name: a leading store/receipt number, a trailing
+    registration number in brackets."""
+    text = re.sub(r"^[#*\W]*\d{3,}\s+", "", text)
+    text = re.sub(r"\s*[(\[][\w\s.:-]*\d{4,}[\w\s.:-]*[)\]]\s*$", "", text)
+    return text.strip() or text
+
+
 def extract_merchant(rows: Sequence[Row]) -> tuple[ExtractedField | None, ExtractedField | None]:
     """(merchant_name, merchant_address) from the top of the first page."""
     top = _header_rows(rows)[:12]
     name_at = None
     for i, row in enumerate(top):
         text = row.text.strip()
-        if not _is_texty(text) or _HEADER_WORDS.search(text) or _CONTACT.search(text):
+        if not _is_texty(text) or _HEADER_WORDS.search(text) or _CONTACT.search(text) or _BOILERPLATE.search(text):
             continue
         if find_dates(text) or find_amounts(text) or _total_strength(text):
             continue
@@ -272,7 +319,8 @@ def extract_merchant(rows: Sequence[Row]) -> tuple[ExtractedField | None, Extrac
         if len(nxt.text) <= 30 and not _CONTACT.search(nxt.text):
             name_rows.append(nxt)
     name_lines = [ln for r in name_rows for ln in r.lines]
-    name = _field(" ".join(r.text for r in name_rows), min(ln.confidence for ln in name_lines), name_lines)
+    name_text = _clean_name(" ".join(r.text for r in name_rows))
+    name = _field(name_text, min(ln.confidence for ln in name_lines), name_lines, raw=" ".join(r.text for r in name_rows))
 
     address_rows: list[Row] = []
     for row in top[name_at + len(name_rows) :]:

@@ -4,6 +4,8 @@ Rows matter more than lines for receipts: detectors often cut "TOTAL    RM    15
 and a keyword must find its amount on the same row.
 """
 
+import math
+import statistics
 import unicodedata
 from collections.abc import Sequence
 
@@ -18,15 +20,36 @@ def normalise_text(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
+def text_angle(lines: Sequence[RawLine]) -> float:
+    """Median slope (radians) of the lines' top edges, from lines wide enough to measure it: a skewed scan
+    tilts every line the same way, and rows must be found along that tilt, not along the image axes."""
+    angles = []
+    for line in lines:
+        (x0, y0), (x1, y1) = line.polygon[0], line.polygon[1]
+        if len(line.polygon) == 4 and x1 - x0 > 2 * abs(line.polygon[3][1] - y0):
+            angles.append(math.atan2(y1 - y0, x1 - x0))
+    return statistics.median(angles) if angles else 0.0
+
+
+def _deskewed_box(line: RawLine, angle: float) -> tuple[float, float, float, float]:
+    cos, sin = math.cos(-angle), math.sin(-angle)
+    xs = [x * cos - y * sin for x, y in line.polygon]
+    ys = [x * sin + y * cos for x, y in line.polygon]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
 def _group_rows(lines: Sequence[RawLine]) -> list[list[int]]:
-    """Indices of `lines` grouped into rows: a line joins a row when its vertical centre is within half a line
-    height of the row's centre. Rows come out top to bottom, lines left to right."""
-    order = sorted(range(len(lines)), key=lambda i: (lines[i].bbox[1] + lines[i].bbox[3]) / 2)
+    """Indices of `lines` grouped into rows: a line joins a row when its vertical centre (measured across the
+    text direction) is within half a line height of the row's centre. Rows come out top to bottom, lines left
+    to right."""
+    angle = text_angle(lines)
+    boxes = [_deskewed_box(line, angle) for line in lines]
+    order = sorted(range(len(lines)), key=lambda i: (boxes[i][1] + boxes[i][3]) / 2)
     rows: list[list[int]] = []
     centres: list[float] = []
     heights: list[float] = []
     for i in order:
-        x0, y0, x1, y1 = lines[i].bbox
+        x0, y0, x1, y1 = boxes[i]
         cy, h = (y0 + y1) / 2, max(y1 - y0, 1.0)
         if rows and abs(cy - centres[-1]) < 0.5 * min(h, heights[-1]):
             rows[-1].append(i)
@@ -37,7 +60,7 @@ def _group_rows(lines: Sequence[RawLine]) -> list[list[int]]:
             rows.append([i])
             centres.append(cy)
             heights.append(h)
-    return [sorted(row, key=lambda i: lines[i].bbox[0]) for row in rows]
+    return [sorted(row, key=lambda i: boxes[i][0]) for row in rows]
 
 
 def _split_words(line: RawLine, text: str, line_index: int, page: int) -> list[OcrWord]:

@@ -33,8 +33,11 @@ for _number, _names in enumerate(
         _MONTHS[_name] = _number
 
 _SEP = r"\s?[-/.]\s?"
-_ISO = re.compile(rf"(?<!\d)(?P<y>(?:19|20)\d\d){_SEP}(?P<m>\d{{1,2}}){_SEP}(?P<d>\d{{1,2}})(?!\d)")
-_NUMERIC = re.compile(rf"(?<![\d.,/-])(?P<a>\d{{1,2}})(?P<s1>{_SEP})(?P<b>\d{{1,2}})(?P<s2>{_SEP})(?P<y>\d{{4}}|\d{{2}})(?!\d)")
+_ISO = re.compile(
+    rf"(?<!\d)(?P<y>(?:19|20)\d\d){_SEP}(?P<m>\d{{1,2}}){_SEP}(?P<d>\d{{2}}(?=\d{{1,2}}:\d\d)|\d{{1,2}}(?!\d))"
+)
+_NUMERIC = re.compile(rf"(?<![\d.,/-])(?P<a>\d{{1,2}})(?P<s1>{_SEP})(?P<b>\d{{1,2}})(?P<s2>{_SEP})(?P<y>\d{{4}}(?=\d{{1,2}}:\d\d)|\d{{4}}(?!\d)|\d{{2}}(?!\d))"
+)
 _MONTH_WORD = r"(?P<mon>[A-Za-zÁÉÍÓÚáéíóú]{3,10})\.?"
 _DAY_MONTH_YEAR = re.compile(
     rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th|º)?[\s\-./,]*(?:de\s+)?{_MONTH_WORD}[\s\-./,']*(?:de(?:l)?\s+)?(?P<y>\d{{4}}|\d{{2}})(?!\d)",
