@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import tempfile
+import warnings
 from datetime import datetime, timezone
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -124,7 +125,8 @@ def _export(model: Any, destination: Path, threads: int) -> float:
     torch.set_num_threads(threads)
     size = PREPROCESSING.size
     example = torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(0))
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # the legacy exporter is deliberate: no onnxscript needed
         torch.onnx.export(
             model,
             (example,),
