@@ -31,13 +31,20 @@ def retry_delays(attempts: int, base: float = RETRY_BASE_DELAY_SECONDS) -> list[
 
 def retry_only_retryable(task: Any, task_run: TaskRun, state: State[Any]) -> bool:
     """Retry SVC001, timeouts, connection errors and retryable 5xx; never VAL001, ML002 or other bugs."""
-    try:
-        exc = state.result(raise_on_failure=False)
-    except Exception as read_error:  # a result we cannot read says nothing about retryability
-        exc = read_error
+    exc = _exception_of(state)
     if isinstance(exc, ServiceCallError):
         return exc.retryable
     return isinstance(exc, TimeoutError)
+
+
+def _exception_of(state: State[Any]) -> BaseException | None:
+    """The exception a failed state carries. Read from `state.data` directly: this hook runs inside the
+    engine's event loop, where `state.result()` would hand back an un-awaited coroutine."""
+    data = state.data
+    if isinstance(data, BaseException):
+        return data
+    inner = getattr(data, "result", None)  # a ResultRecord wrapping the exception
+    return inner if isinstance(inner, BaseException) else None
 
 
 def phase_options(service: str, settings: ClientSettings | None = None) -> dict[str, Any]:
@@ -54,7 +61,7 @@ def phase_options(service: str, settings: ClientSettings | None = None) -> dict[
         "cache_policy": PHASE_CACHE_POLICY,
         "cache_expiration": CACHE_EXPIRATION,
         "persist_result": True,
-        "result_storage": str(settings.iris_home / "prefect-results"),
+        "result_storage": settings.iris_home / "prefect-results",
     }
 
 

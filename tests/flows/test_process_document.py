@@ -1,0 +1,113 @@
+"""process_document against the real services under a Prefect test harness."""
+
+import asyncio
+import json
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.flows.conftest import write_document
+from tests.service_processes import ServiceProcess, free_port
+
+pytestmark = pytest.mark.slow
+
+
+def _run(path: Path, **params: object):  # -> prefect State
+    from iris_flows.document_flow import process_document
+
+    return asyncio.run(process_document(path=str(path), return_state=True, **params))
+
+
+def _task_runs(flow_run_id: str) -> list:
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    async def read() -> list:
+        async with get_client() as client:
+            return await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+
+    return asyncio.run(read())
+
+
+def _phase_requests(services: dict[str, ServiceProcess]) -> dict[str, int]:
+    """Requests each service has served on its phase endpoints (from its own /metrics)."""
+    counts = {}
+    for name, svc in services.items():
+        endpoints = httpx.get(f"{svc.url}/metrics").json()["endpoints"]
+        counts[name] = sum(e["requests"] for path, e in endpoints.items() if path.startswith("POST"))
+    return counts
+
+
+def test_document_completes_with_four_completed_task_runs(fresh_client: None, tmp_path: Path) -> None:
+    doc = write_document(tmp_path, "receipt-a.png", seed=11)
+    state = _run(doc)
+    assert state.is_completed(), state.message
+    result = state.result()
+    assert list(result["phases"]) == ["preprocess", "embed", "classify", "extract"]
+    assert all(p["status"] == "completed" for p in result["phases"].values())
+    assert result["pipeline_summary"]["phases_completed"] == 4
+    assert result["pipeline_summary"]["bottleneck_phase"] in result["phases"]
+    assert result["final_extraction"]["document_type"] == result["document_type"]
+    task_runs = _task_runs(result["pipeline_id"])
+    assert sorted(t.name.split("-")[0] for t in task_runs) == ["classify", "embed", "extract", "preprocess"]
+    assert all(t.state.is_completed() for t in task_runs)
+    json.dumps(result)  # the result is plain JSON
+
+
+def test_renamed_copy_is_served_from_cache_without_calling_services(
+    fresh_client: None, services: dict[str, ServiceProcess], tmp_path: Path
+) -> None:
+    doc = write_document(tmp_path, "first.png", seed=12)
+    assert _run(doc).is_completed()
+    before = _phase_requests(services)
+    copy = tmp_path / "renamed-copy.png"
+    shutil.copy(doc, copy)
+    state = _run(copy)
+    assert state.is_completed(), state.message
+    assert {p["status"] for p in state.result()["phases"].values()} == {"cached"}
+    assert _phase_requests(services) == before
+
+
+def test_val001_fails_at_preprocess_without_retries(fresh_client: None, tmp_path: Path) -> None:
+    bad = tmp_path / "not-an-image.jpg"
+    bad.write_text("this is text, not a JPEG")
+    state = _run(bad)
+    assert state.is_failed()
+    assert "phase 'preprocess'" in state.message and "VAL001" in state.message and "request_id=iris-" in state.message
+    task_runs = _task_runs(str(state.state_details.flow_run_id))
+    assert [t.run_count for t in task_runs if t.name.startswith("preprocess")] == [1]
+
+
+def test_stopped_service_fails_at_its_phase_with_svc001_and_opens_breaker(
+    fresh_client: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from iris_common.client import BreakerState, IrisClient
+    from iris_common.client.iris_client import read_breaker_states
+    from iris_common.settings import ClientSettings
+
+    monkeypatch.setenv("OCR_EXTRACTOR_URL", f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    doc = write_document(tmp_path, "receipt-down.png", seed=13)
+    state = _run(doc)
+    assert state.is_failed()
+    assert "phase 'extract'" in state.message and "SVC001" in state.message
+    task_runs = _task_runs(str(state.state_details.flow_run_id))
+    extract_runs = [t for t in task_runs if t.name.startswith("extract")]
+    assert extract_runs[0].run_count == ClientSettings().max_retries("ocr-extractor") + 1  # retried: SVC001 is retryable
+    assert IrisClient.shared().breakers["ocr-extractor"].state is BreakerState.OPEN
+    assert read_breaker_states(ClientSettings().breaker_state_file)["ocr-extractor"]["state"] == "open"
+
+
+def test_503_twice_then_ok_is_retried_and_completes(
+    fresh_client: None, services: dict[str, ServiceProcess], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.flows.flaky_proxy import FlakyProxy
+
+    with FlakyProxy(services["ml-classifier"].url, failures=2) as proxy:
+        monkeypatch.setenv("ML_CLASSIFIER_URL", proxy.url)
+        state = _run(write_document(tmp_path, "flaky.png", seed=14))
+    assert state.is_completed(), state.message
+    assert proxy.seen_posts == 3
+    task_runs = _task_runs(state.result()["pipeline_id"])
+    assert [t.run_count for t in task_runs if t.name.startswith("classify")] == [3]
