@@ -117,6 +117,8 @@ class TesseractEngine:
     name = "tesseract"
 
     def __init__(self, settings: OcrExtractorSettings) -> None:
+        # Tesseract's OpenMP threads fight with the service's own concurrency on a small box; read at library load.
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
         import tesserocr
 
         self.settings = settings
@@ -162,8 +164,11 @@ class TesseractEngine:
                 while True:
                     if iterator.IsAtBeginningOf(level_line):
                         flush()
-                    text = iterator.GetUTF8Text(level_word)
-                    box = iterator.BoundingBox(level_word)
+                    try:
+                        text = iterator.GetUTF8Text(level_word)
+                        box = iterator.BoundingBox(level_word)
+                    except RuntimeError:  # tesserocr raises on an empty page/word instead of returning ""
+                        text, box = None, None
                     if text and text.strip() and box:
                         current.append(
                             RawWord(text=text.strip(), confidence=max(iterator.Confidence(level_word), 0.0) / 100.0, bbox=tuple(float(v) for v in box))
