@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from conftest import (
+from ip_fixtures import (
     PHOTO_CORNERS,
     PHOTO_PAGE_SIZE,
     decode_page,
@@ -221,3 +221,30 @@ def test_service_keeps_serving_after_bad_input(client: TestClient) -> None:
     assert post(client, png_bytes(text_page(620, 880, scale=0.6)))["success"] is True
     metrics = client.get("/metrics").json()
     assert metrics["errors_by_code"].get("VAL001", 0) >= len(BAD_UPLOADS)
+
+
+def test_docgen_documents_are_straightened(client: TestClient) -> None:
+    docgen = pytest.importorskip("docgen")
+    invoice = docgen.render("invoice", seed=11).image
+    page = post(client, png_bytes(rotate_ccw(invoice, 6.0)))["data"]["pages"][0]
+    assert abs(page["skew_angle"] - 6.0) < 0.5
+    photo = docgen.render("receipt", seed=12, variant="photo").image
+    page = post(client, jpeg_bytes(photo), name="photo.jpg")["data"]["pages"][0]
+    assert page["outline_found"] is True and page["unwarped"] is True
+    assert abs(estimate_skew(decode_page(page)).angle) < 0.5
+
+
+def test_broken_runtime_double_makes_service_unhealthy_and_503() -> None:
+    """Test double: a runtime whose OpenCV self-test failed (cannot be provoked with real OpenCV here)."""
+    from image_processor.main import build_app
+
+    app = build_app()
+    with TestClient(app) as broken:
+        runtime = app.state.runtime
+        runtime.ready, runtime.error = False, "test double: OpenCV self-test failed"
+        health = broken.get("/health").json()
+        assert health["status"] == "unhealthy"
+        assert "test double" in health["checks"]["opencv"]["detail"]
+        response = broken.post("/process", files={"file": ("p.png", png_bytes(text_page(300, 300, scale=0.3)), "image/png")})
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "SVC001" and response.json()["error"]["retryable"] is True

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import PHOTO_CORNERS, photographed_page, rotate_ccw, text_page
+from ip_fixtures import PHOTO_CORNERS, photographed_page, rotate_ccw, text_page
 from image_processor.core import geometry
 from image_processor.core.enhance import enhance
 from image_processor.core.outline import find_outline, flatten

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import png_bytes, rotate_ccw, text_page
+from ip_fixtures import png_bytes, rotate_ccw, text_page
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -31,7 +31,8 @@ class Operation(BaseModel):
 
 
 class QualityMeasures(BaseModel):
-    """Measured on the grey image (at most 2048 px long side, noise on the full-resolution centre)."""
+    """Measured on the grey image (at most 1280 px long side, so values compare across resolutions; noise on
+    the full-resolution centre)."""
 
     width: int
     height: int
