@@ -96,6 +96,14 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_samples(args: argparse.Namespace) -> int:
+    from iris_cli.samples import write_samples
+
+    for path in write_samples(Path(args.out)):
+        print(path)
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("process", help="run the pipeline on files and print their JSON")
     p.add_argument("files", nargs="+")
@@ -109,6 +117,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     b.add_argument("--glob", default="**/*", help="which files, relative to the input folder")
     b.add_argument("--concurrency", type=int, default=2)
     b.set_defaults(func=cmd_batch)
+
+    s = sub.add_parser("samples", help="write generated sample documents (with ground truth) to a folder")
+    s.add_argument("out")
+    s.set_defaults(func=cmd_samples)
 
     r = sub.add_parser("runs", help="recent pipeline runs: state, duration, failed phase")
     r.add_argument("--limit", type=int, default=20)
