@@ -1,0 +1,40 @@
+"""models/prepare.py: the PaddleOCR model folders are built offline from the rapidocr wheel, idempotently."""
+
+import json
+
+import yaml
+
+from ocr_extractor.models.prepare import DET, REC, model_dir, prepare, sha256_of
+
+
+def test_prepare_builds_folders_with_provenance_and_is_idempotent(tmp_path):
+    first = prepare(tmp_path)
+    assert first["changed"] is True
+    for spec in (DET, REC):
+        folder = model_dir(tmp_path, spec)
+        assert folder.name == spec.folder and (folder / "inference.onnx").is_file()
+        config = yaml.safe_load((folder / "inference.yml").read_text(encoding="utf-8"))
+        assert config["Global"]["model_name"] == spec.model_name
+        entry = first["models"][spec.folder]
+        assert entry["sha256"] == sha256_of(folder / "inference.onnx") == sha256_of(__import__("pathlib").Path(entry["source_path"]))
+        assert entry["source_distribution"] == "rapidocr==3.10.0" and entry["source_file"].endswith(".onnx")
+    rec = yaml.safe_load((model_dir(tmp_path, REC) / "inference.yml").read_text(encoding="utf-8"))
+    characters = rec["PostProcess"]["character_dict"]
+    assert len(characters) > 18000 and {"ñ", "é", "€", "á"} <= set(characters)
+    det = yaml.safe_load((model_dir(tmp_path, DET) / "inference.yml").read_text(encoding="utf-8"))
+    assert det["PostProcess"]["name"] == "DBPostProcess"
+
+    stamp = (model_dir(tmp_path, REC) / "inference.onnx").stat().st_mtime_ns
+    second = prepare(tmp_path)
+    assert second["changed"] is False and second["models"] == first["models"]
+    assert (model_dir(tmp_path, REC) / "inference.onnx").stat().st_mtime_ns == stamp
+    assert json.loads((tmp_path / "ocr" / "provenance.json").read_text())["models"] == first["models"]
+
+
+def test_prepare_repairs_a_damaged_model_and_force_rebuilds(tmp_path):
+    prepare(tmp_path)
+    onnx = model_dir(tmp_path, DET) / "inference.onnx"
+    onnx.write_bytes(b"damaged")
+    assert prepare(tmp_path)["changed"] is True
+    assert sha256_of(onnx) == prepare(tmp_path)["models"][DET.folder]["sha256"]
+    assert prepare(tmp_path, force=True)["changed"] is True
