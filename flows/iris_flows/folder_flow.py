@@ -18,6 +18,7 @@ from prefect.artifacts import (
 
 from iris_flows.document_flow import process_document
 from iris_flows.outputs import existing_result, find_documents, output_path, write_json_atomically
+from iris_flows.policies import flow_options
 from iris_flows.results import PIPELINE_VERSION
 from iris_flows.tasks import cluster
 
@@ -64,7 +65,7 @@ async def _process_one(
     return "failed", {"file": str(document), "output": str(quarantined), "error": record}
 
 
-@flow(name="process-folder", log_prints=False)
+@flow(name="process-folder", **flow_options())
 async def process_folder(
     input_dir: str,
     output_dir: str,

@@ -8,6 +8,7 @@ better by trying again (VAL001 bad input, ML002 classification), using the `retr
 import hashlib
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from prefect.cache_policies import TASK_SOURCE, CachePolicy
@@ -61,8 +62,17 @@ def phase_options(service: str, settings: ClientSettings | None = None) -> dict[
         "cache_policy": PHASE_CACHE_POLICY,
         "cache_expiration": CACHE_EXPIRATION,
         "persist_result": True,
-        "result_storage": settings.iris_home / "prefect-results",
+        "result_storage": result_storage(settings),
     }
+
+
+def result_storage(settings: ClientSettings | None = None) -> Path:
+    """Where task and flow results are persisted (so `run_deployment(...).state.result()` can read them)."""
+    return (settings or ClientSettings()).iris_home / "prefect-results"
+
+
+def flow_options() -> dict[str, Any]:
+    return {"persist_result": True, "result_storage": result_storage(), "log_prints": False}
 
 
 def _phase_key_from_inputs(context: TaskRunContext, inputs: dict[str, Any]) -> str | None:
