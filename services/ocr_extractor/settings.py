@@ -17,6 +17,10 @@ class OcrExtractorSettings(ServiceSettings):
     ocr_engine: Literal["paddle", "tesseract"] = Field(default="paddle", alias="OCR_ENGINE")
     tessdata_path: Path = Field(default=Path("/usr/share/tesseract-ocr/5/tessdata/"), alias="TESSDATA_PATH")
     tesseract_languages: str = Field(default="eng+spa", alias="TESSERACT_LANGUAGES")
+    tesseract_psm: int = Field(
+        default=4, ge=0, le=13, alias="TESSERACT_PSM",
+        description="page segmentation mode: 4 (one column of varying sizes) reads receipts best; 3 is fully automatic",
+    )
     det_limit_side_len: int = Field(default=960, ge=320, le=4000, alias="OCR_DET_LIMIT_SIDE_LEN")
     rec_batch_size: int = Field(default=6, ge=1, le=64, alias="OCR_REC_BATCH_SIZE")
     default_confidence_threshold: float = Field(default=0.5, ge=0, le=1, alias="OCR_CONFIDENCE_THRESHOLD")

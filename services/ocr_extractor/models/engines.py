@@ -124,7 +124,7 @@ class TesseractEngine:
         self.settings = settings
         self._tesserocr = tesserocr
         path = str(settings.tessdata_path).rstrip("/") + "/"
-        self._api = tesserocr.PyTessBaseAPI(path=path, lang=settings.tesseract_languages, psm=tesserocr.PSM.AUTO)
+        self._api = tesserocr.PyTessBaseAPI(path=path, lang=settings.tesseract_languages, psm=settings.tesseract_psm)
         self._lock = threading.Lock()
         self._path = path
 
