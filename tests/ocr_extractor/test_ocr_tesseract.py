@@ -1,6 +1,5 @@
 """OCR_ENGINE=tesseract: the same contract from Tesseract 5 (eng+spa) through tesserocr."""
 
-import os
 from decimal import Decimal
 
 import pytest

@@ -7,7 +7,6 @@ import logging
 import os
 import threading
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
