@@ -50,4 +50,6 @@ class ImageProcessorRuntime:
             "weights": "none: classical image processing (projection-profile deskew, contour unwarping)",
             "cpu_threads": self.cpu_threads,
             "ready": self.ready,
+            "models": [{"backend": "opencv", "model_id": "classical: projection-profile deskew, contour unwarping",
+                        "version": cv2.__version__, "weights_source": "none (no learned weights)"}],
         }

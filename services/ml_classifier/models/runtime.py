@@ -170,7 +170,11 @@ class ClassifierRuntime:
     def describe(self) -> dict[str, Any]:
         encoder = self._encoder.info.model_dump() if self._encoder else None
         model = self._model
+        models = ([{"backend": "scikit-learn LogisticRegression", "model_id": "document-type-classifier",
+                    "version": model.version, "weights_source": f"{self.store.root / model.version} ({model.metadata.get('provenance', '')})"}]
+                  if model else [])
         return {
+            "models": models + ([encoder] if encoder else []),
             "loaded": self._encoder is not None and model is not None,
             "backend": f"sklearn LogisticRegression on {encoder['backend']}" if encoder else None,
             "model_id": f"document-type-classifier ({encoder['model_id']})" if encoder else None,

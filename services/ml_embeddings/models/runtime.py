@@ -51,5 +51,6 @@ class EncoderRuntime:
 
     def describe(self) -> dict[str, Any]:
         if self._encoder is None:
-            return {"loaded": False, "error": self.error, "backend": None, "model_id": None, "dimension": None}
-        return {"loaded": True, "load_seconds": self.load_seconds, **self._encoder.info.model_dump()}
+            return {"loaded": False, "error": self.error, "backend": None, "model_id": None, "dimension": None, "models": []}
+        info = self._encoder.info.model_dump()
+        return {"loaded": True, "load_seconds": self.load_seconds, **info, "models": [info]}

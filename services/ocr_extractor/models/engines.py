@@ -86,8 +86,10 @@ class PaddleEngine:
     def describe(self) -> dict[str, Any]:
         provenance_path = ocr_dir(self.settings.models_dir) / PROVENANCE_FILE
         models = [
-            {"role": "text_detection", "model_id": DET.model_name, "path": str(self.det_dir)},
-            {"role": "text_recognition", "model_id": REC.model_name, "path": str(self.rec_dir)},
+            {"role": "text_detection", "backend": "paddleocr/onnxruntime", "model_id": DET.model_name,
+             "version": f"paddleocr {_version('paddleocr')}", "path": str(self.det_dir), "weights_source": str(self.det_dir)},
+            {"role": "text_recognition", "backend": "paddleocr/onnxruntime", "model_id": REC.model_name,
+             "version": f"paddleocr {_version('paddleocr')}", "path": str(self.rec_dir), "weights_source": str(self.rec_dir)},
         ]
         source = None
         try:
@@ -96,7 +98,8 @@ class PaddleEngine:
             provenance = json.loads(provenance_path.read_text())
             for entry, spec in zip(models, (DET, REC)):
                 info = provenance["models"][spec.folder]
-                entry.update(sha256=info["sha256"], source=f"{info['source_distribution']}:{info['source_file']}")
+                entry.update(sha256=info["sha256"], source=f"{info['source_distribution']}:{info['source_file']}",
+                             weights_source=f"{info['source_distribution']}:{info['source_file']} (sha256 {info['sha256'][:12]})")
             source = provenance["models"][DET.folder]["source_distribution"]
         except (OSError, ValueError, KeyError):
             pass
@@ -182,7 +185,9 @@ class TesseractEngine:
         return {
             "engine": "tesseract",
             "inference_backend": "tesseract",
-            "models": [{"role": "ocr", "model_id": f"tesseract-lstm:{self.settings.tesseract_languages}", "path": self._path}],
+            "models": [{"role": "ocr", "backend": "tesseract", "model_id": f"tesseract-lstm:{self.settings.tesseract_languages}",
+                        "version": self._tesserocr.tesseract_version().split()[1], "path": self._path,
+                        "weights_source": f"Debian tesseract-ocr-eng/-spa: {self._path}"}],
             "versions": {"tesseract": self._tesserocr.tesseract_version().split()[1], "tesserocr": _version("tesserocr")},
             "weights_source": f"Debian tesseract-ocr traineddata in {self._path}",
             "languages": ["en", "es"],
