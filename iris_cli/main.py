@@ -21,7 +21,9 @@ def cmd_setup(args: argparse.Namespace) -> int:
     print(f"preparing models in {settings.models_dir} (offline) ...", flush=True)
     results = prepare_all(settings.models_dir, force=args.force)
     for step, result in results.items():
-        print(f"  {step:<11} {result.get('seconds', 0):>6}s  {result.get('summary', '')}")
+        what = result.get("status") or ", ".join(result.get("models", {}))
+        where = result.get("path") or result.get("version") or settings.models_dir / step
+        print(f"  {step:<11} {result.get('seconds', 0):>6}s  {what}: {where}")
     return 0
 
 
