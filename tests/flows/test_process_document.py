@@ -31,6 +31,17 @@ def _task_runs(flow_run_id: str) -> list:
     return asyncio.run(read())
 
 
+def _artifacts(flow_run_id: str) -> list:
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    async def read() -> list:
+        async with get_client() as client:
+            return await client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
+
+    return asyncio.run(read())
+
+
 def _phase_requests(services: dict[str, ServiceProcess]) -> dict[str, int]:
     """Requests each service has served on its phase endpoints (from its own /metrics)."""
     counts = {}
@@ -54,6 +65,9 @@ def test_document_completes_with_four_completed_task_runs(fresh_client: None, tm
     assert sorted(t.name.split("-")[0] for t in task_runs) == ["classify", "embed", "extract", "preprocess"]
     assert all(t.state.is_completed() for t in task_runs)
     json.dumps(result)  # the result is plain JSON
+    artifacts = {a.key: a for a in _artifacts(result["pipeline_id"])}
+    assert {"extracted-fields", "phase-timings"} <= set(artifacts)
+    assert "| total |" in artifacts["extracted-fields"].data
 
 
 def test_renamed_copy_is_served_from_cache_without_calling_services(
