@@ -5,6 +5,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +26,7 @@ class ServiceProcess:
     name: str
     port: int
     log: Path
-    env: dict[str, str]
+    env: Mapping[str, str | None]  # on top of this process's environment; None removes a variable
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -41,7 +43,18 @@ class ServiceProcess:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", "--factory", f"{package}.main:build_app", "--host", "127.0.0.1",
                  "--port", str(self.port), "--no-access-log"],
-                stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **self.env})
+                stdout=out, stderr=subprocess.STDOUT,
+                env={k: v for k, v in {**os.environ, **self.env}.items() if v is not None})
+
+    @contextmanager
+    def running(self, timeout: float) -> Iterator["ServiceProcess"]:
+        """Start, wait until healthy, and always stop on the way out (also when it never became healthy)."""
+        self.start()
+        try:
+            self.wait_healthy(timeout)
+            yield self
+        finally:
+            self.stop()
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

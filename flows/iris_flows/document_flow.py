@@ -130,6 +130,7 @@ async def process_document(
     )
     logger.info("document %s done as %s in %.2fs (bottleneck: %s) request_id=%s", name, doc_type,
                 result.total_processing_time, result.pipeline_summary.bottleneck_phase, request_id)
+    logger.debug("service calls of this process: %s", iris_client().snapshot())
     if publish_artifacts:
         await _publish(result)
     return result.model_dump(mode="json")

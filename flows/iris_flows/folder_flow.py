@@ -16,6 +16,7 @@ from prefect.artifacts import (
     aupdate_progress_artifact,
 )
 
+from iris_flows.client import iris_client
 from iris_flows.document_flow import process_document
 from iris_flows.outputs import existing_result, find_documents, output_path, write_json_atomically
 from iris_flows.policies import flow_options
@@ -117,6 +118,7 @@ async def process_folder(
             table=[{k: f.get(k) for k in ("file", "phase", "code", "request_id", "message")} for f in failures],
             key="batch-failures", description="documents written to quarantine")
     logger.info("ledger: %s", ledger)
+    logger.info("service calls of this process: %s", iris_client().snapshot())
     if not ledger["balanced"]:
         raise LedgerMismatch(f"ledger does not balance: {ledger}")
     return {"ledger": ledger, "output_dir": str(out), "quarantine_dir": str(quarantine), "clusters": clusters,

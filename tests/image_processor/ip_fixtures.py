@@ -1,11 +1,8 @@
 """Test pages drawn with OpenCV with known skew and perspective (a uniquely named module, so it cannot clash
 with other services' test helpers on sys.path)."""
 
-import io
-
 import cv2
 import numpy as np
-from PIL import Image
 
 
 WORDS = ["TOTAL", "Invoice", "Receipt", "12.50", "Date:", "2024-01-05", "Cash", "Change", "Qty", "Item",
@@ -54,25 +51,6 @@ def photographed_page() -> np.ndarray:
     mask = cv2.warpPerspective(np.full((h, w), 255, np.uint8), m, (1000, 1100)) > 127
     table[mask] = warped[mask]
     return table
-
-
-def png_bytes(image: np.ndarray) -> bytes:
-    ok, buf = cv2.imencode(".png", image)
-    assert ok
-    return buf.tobytes()
-
-
-def jpeg_bytes(image: np.ndarray, quality: int = 90) -> bytes:
-    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    assert ok
-    return buf.tobytes()
-
-
-def pdf_bytes(images: list[np.ndarray]) -> bytes:
-    pils = [Image.fromarray(cv2.cvtColor(i, cv2.COLOR_BGR2RGB)) for i in images]
-    out = io.BytesIO()
-    pils[0].save(out, format="PDF", save_all=True, append_images=pils[1:], resolution=150)
-    return out.getvalue()
 
 
 def decode_page(page: dict) -> np.ndarray:

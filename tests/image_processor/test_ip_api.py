@@ -12,15 +12,13 @@ from ip_fixtures import (
     PHOTO_CORNERS,
     PHOTO_PAGE_SIZE,
     decode_page,
-    jpeg_bytes,
-    pdf_bytes,
     photographed_page,
-    png_bytes,
     rotate_ccw,
     text_page,
 )
 from image_processor.core.geometry import apply_to_points
 from image_processor.core.skew import estimate_skew
+from tests.encoding import jpeg_bytes, pdf_bytes, png_bytes
 
 ENVELOPE_FIELDS = {"success", "processing_time", "timestamp", "service_name", "service_version", "data", "error", "warnings", "metadata"}
 
@@ -112,7 +110,7 @@ def test_noisy_faded_page_is_enhanced_only_when_asked(client: TestClient) -> Non
 
 def test_multi_page_pdf_returns_every_page(client: TestClient) -> None:
     pages = [text_page(seed=1), rotate_ccw(text_page(seed=2), 4.0)]
-    body = post(client, pdf_bytes(pages), name="two.pdf")
+    body = post(client, pdf_bytes(pages, resolution=150), name="two.pdf")
     assert body["success"] is True
     data = body["data"]
     assert data["source_format"] == "pdf" and data["page_count"] == 2

@@ -3,31 +3,18 @@
 import shutil
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 import docgen
 from ml_classifier.settings import ClassifierSettings
+from tests.encoder_settings import offline_encoder_settings
+from tests.encoding import jpeg_bytes, png_bytes
 
 TEST_PER_CLASS = 8  # the default model trained small for the tests; `iris setup` uses 48 per class
 
 
 def make_settings(models_dir: Path, **overrides: object) -> ClassifierSettings:
-    values = {"IRIS_MODELS_DIR": str(models_dir), "OPENCLIP_MODEL": None, "OPENCLIP_PRETRAINED": None, "LOG_LEVEL": "WARNING"}
-    values.update(overrides)
-    return ClassifierSettings(**values)
-
-
-def png_bytes(image: np.ndarray) -> bytes:
-    ok, buf = cv2.imencode(".png", image)
-    assert ok
-    return buf.tobytes()
-
-
-def jpeg_bytes(image: np.ndarray) -> bytes:
-    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
-    assert ok
-    return buf.tobytes()
+    return offline_encoder_settings(ClassifierSettings, models_dir, **overrides)
 
 
 def page(kind: str, seed: int, variant: str = "clean", lang: str = "en") -> np.ndarray:

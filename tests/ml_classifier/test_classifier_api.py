@@ -6,9 +6,10 @@ import threading
 import numpy as np
 import pytest
 
-from clf_helpers import TEST_PER_CLASS, make_settings, page, png_bytes
+from clf_helpers import TEST_PER_CLASS, make_settings, page
 from ml_classifier.models.prepare import prepare
 from ml_classifier.models.store import ModelStore
+from tests.encoding import png_bytes
 
 KINDS = ["form", "invoice", "letter", "other", "receipt"]
 

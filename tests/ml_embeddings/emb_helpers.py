@@ -1,33 +1,18 @@
-"""Helpers of the ml-embeddings tests: generated pages, encodings, the bad-input files (a module name unique across tests/)."""
+"""Helpers of the ml-embeddings tests: settings, generated pages, the bad-input files (a module name unique across tests/)."""
 
-import io
 import random
 from pathlib import Path
 
-import cv2
 import numpy as np
-from PIL import Image
 
 import docgen
 from ml_embeddings.settings import EmbeddingsSettings
+from tests.encoder_settings import offline_encoder_settings
+from tests.encoding import jpeg_bytes, png_bytes
 
 
 def make_settings(models_dir: Path, **overrides: object) -> EmbeddingsSettings:
-    values = {"IRIS_MODELS_DIR": str(models_dir), "OPENCLIP_MODEL": None, "OPENCLIP_PRETRAINED": None, "LOG_LEVEL": "WARNING"}
-    values.update(overrides)
-    return EmbeddingsSettings(**values)
-
-
-def png_bytes(image: np.ndarray) -> bytes:
-    ok, buf = cv2.imencode(".png", image)
-    assert ok
-    return buf.tobytes()
-
-
-def jpeg_bytes(image: np.ndarray) -> bytes:
-    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
-    assert ok
-    return buf.tobytes()
+    return offline_encoder_settings(EmbeddingsSettings, models_dir, **overrides)
 
 
 def page(kind: str, seed: int, variant: str = "clean") -> np.ndarray:
@@ -36,13 +21,6 @@ def page(kind: str, seed: int, variant: str = "clean") -> np.ndarray:
 
 def noisy_copy(image: np.ndarray, seed: int) -> np.ndarray:
     return docgen.apply_variant(image, "noisy", random.Random(seed))
-
-
-def pdf_bytes(images: list[np.ndarray]) -> bytes:
-    pil = [Image.fromarray(cv2.cvtColor(im, cv2.COLOR_BGR2RGB)) for im in images]
-    buf = io.BytesIO()
-    pil[0].save(buf, format="PDF", save_all=True, append_images=pil[1:], resolution=200)
-    return buf.getvalue()
 
 
 def bad_uploads() -> dict[str, tuple[str, bytes, str]]:

@@ -5,8 +5,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sklearn.metrics import adjusted_rand_score
 
-from emb_helpers import jpeg_bytes, noisy_copy, page, pdf_bytes, png_bytes
+from emb_helpers import noisy_copy, page
 from ml_embeddings.models.prepare import metadata_path, prepare
+from tests.encoding import jpeg_bytes, pdf_bytes, png_bytes
 
 DIM = 1280
 

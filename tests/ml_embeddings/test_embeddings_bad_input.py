@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from emb_helpers import bad_uploads, make_settings, page, png_bytes
+from emb_helpers import bad_uploads, make_settings, page
 from ml_embeddings.main import build_app
+from tests.encoding import png_bytes
 
 
 def _assert_val001(client: TestClient, response) -> None:

@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from emb_helpers import make_settings, page, png_bytes
+from emb_helpers import make_settings, page
 from ml_embeddings.main import build_app
 from ml_embeddings.models.torch_compat import import_open_clip
+from tests.encoding import png_bytes
 
 TINY = "iris-test-tiny-clip"
 EMBED_DIM = 32

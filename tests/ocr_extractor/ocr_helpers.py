@@ -1,8 +1,7 @@
-"""Helpers for the ocr-extractor tests: settings, rendered receipts, hand-written OCR lines, encoders."""
+"""Helpers for the ocr-extractor tests: settings, rendered receipts, hand-written OCR lines, header-only PNGs."""
 
 from __future__ import annotations
 
-import io
 import struct
 import zlib
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from iris_common.contract.extraction import OcrResult
 from ocr_extractor.core.layout import build_ocr_result
 from ocr_extractor.core.types import RawLine, RawPage
 from ocr_extractor.settings import OcrExtractorSettings
+from tests.encoding import png_bytes
 
 
 def make_settings(models_dir: Path, home: Path, **overrides: Any) -> OcrExtractorSettings:
@@ -72,24 +72,6 @@ def render_receipt(lang: str, seed: int = 1) -> Rendered:
         return Rendered(doc.image, dict(doc.fields), lang)
     except ImportError:
         return _draw_receipt(lang)
-
-
-def png_bytes(image: np.ndarray) -> bytes:
-    ok, buf = cv2.imencode(".png", image)
-    assert ok
-    return buf.tobytes()
-
-
-def jpeg_bytes(image: np.ndarray) -> bytes:
-    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
-    assert ok
-    return buf.tobytes()
-
-
-def pdf_bytes(image: np.ndarray, dpi: int = 200) -> bytes:
-    out = io.BytesIO()
-    Image.fromarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB)).save(out, "PDF", resolution=dpi)
-    return out.getvalue()
 
 
 def png_header_only(width: int, height: int) -> bytes:

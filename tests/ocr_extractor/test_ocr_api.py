@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from ocr_helpers import jpeg_bytes, pdf_bytes
+from tests.encoding import jpeg_bytes, pdf_bytes
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from ocr_helpers import jpeg_bytes, pdf_bytes, png_bytes, png_header_only
+from ocr_helpers import png_header_only
+from tests.encoding import jpeg_bytes, pdf_bytes, png_bytes
 
 SMALL = np.full((64, 64, 3), 255, dtype=np.uint8)
 
@@ -51,7 +52,7 @@ def test_still_healthy_and_serving_after_bad_inputs(client):
     health = client.get("/health").json()
     assert health["status"] == "healthy"
     assert health["metrics"]["errors_by_code"].get("VAL001", 0) >= len(BAD_REQUESTS)
-    reply = _post(client, files={"file": ("ok.pdf", pdf_bytes(SMALL, dpi=72), "application/pdf")}, data={"document_type": "letter"})
+    reply = _post(client, files={"file": ("ok.pdf", pdf_bytes(SMALL, resolution=72), "application/pdf")}, data={"document_type": "letter"})
     assert reply.status_code == 200 and reply.json()["success"] is True
 
 
