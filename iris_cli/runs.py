@@ -9,6 +9,8 @@ from prefect.client.schemas.filters import (
     FlowRunFilter,
     FlowRunFilterId,
     FlowRunFilterParentFlowRunId,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
     LogFilter,
     LogFilterTaskRunId,
     TaskRunFilter,
@@ -35,7 +37,8 @@ class FailedPhase:
 async def recent_runs(limit: int = 20) -> list[dict[str, Any]]:
     """Newest flow runs with state, duration and, for failures, the phase named in the failure message."""
     async with get_client() as client:
-        runs = await client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=limit)
+        started = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(not_any_=[StateType.SCHEDULED])))
+        runs = await client.read_flow_runs(flow_run_filter=started, sort=FlowRunSort.START_TIME_DESC, limit=limit)
         rows = []
         for run in runs:
             state = run.state

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger
+from prefect.context import get_run_context
 from prefect.artifacts import (
     acreate_markdown_artifact,
     acreate_progress_artifact,
@@ -66,7 +67,12 @@ async def _process_one(
     return "failed", {"file": str(document), "output": str(quarantined), "error": record}
 
 
-@flow(name="process-folder", **flow_options())
+def _flow_run_name() -> str:
+    parameters = get_run_context().flow_run.parameters  # type: ignore[union-attr]
+    return f"batch-{Path(str(parameters.get('input_dir', 'folder'))).name}"
+
+
+@flow(name="process-folder", flow_run_name=_flow_run_name, **flow_options())
 async def process_folder(
     input_dir: str,
     output_dir: str,
