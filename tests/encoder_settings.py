@@ -1,0 +1,16 @@
+"""Settings of the services that embed with the ml-embeddings encoder: ml-embeddings itself and ml-classifier
+(whose settings inherit the encoder's, so it embeds exactly like its training data was)."""
+
+from pathlib import Path
+from typing import TypeVar
+
+from ml_embeddings.settings import EmbeddingsSettings
+
+S = TypeVar("S", bound=EmbeddingsSettings)
+
+
+def offline_encoder_settings(settings_cls: type[S], models_dir: Path, **overrides: object) -> S:
+    """The offline ONNX encoder from `models_dir` (never open_clip, whatever the environment says)."""
+    values = {"IRIS_MODELS_DIR": str(models_dir), "OPENCLIP_MODEL": None, "OPENCLIP_PRETRAINED": None, "LOG_LEVEL": "WARNING"}
+    values.update(overrides)
+    return settings_cls(**values)
