@@ -16,6 +16,7 @@ from prefect.states import State
 from iris_common.client import ServiceCallError
 from iris_common.settings import SERVICE_NAMES
 from iris_flows.client import iris_client
+from iris_flows.naming import named_after
 from iris_flows.policies import flow_options, phase_key
 from iris_flows.results import PhaseRecord, PipelineResult, fields_table, summarise, timings_table
 from iris_flows.tasks import classify, embed, extract, preprocess
@@ -70,12 +71,7 @@ def _without_images(preprocess_data: dict[str, Any]) -> dict[str, Any]:
     return {**preprocess_data, "pages": pages}
 
 
-def _flow_run_name() -> str:
-    parameters = get_run_context().flow_run.parameters  # type: ignore[union-attr]
-    return f"document-{Path(str(parameters.get('path', 'document'))).name}"
-
-
-@flow(name="process-document", flow_run_name=_flow_run_name, **flow_options())
+@flow(name="process-document", flow_run_name=named_after("document", "path"), **flow_options())
 async def process_document(
     path: str,
     apply_unwarping: bool = True,

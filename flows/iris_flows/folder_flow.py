@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger
-from prefect.context import get_run_context
 from prefect.artifacts import (
     acreate_markdown_artifact,
     acreate_progress_artifact,
@@ -20,6 +19,7 @@ from prefect.artifacts import (
 from iris_flows.client import iris_client
 from iris_flows.document_flow import process_document
 from iris_flows.outputs import existing_result, find_documents, output_path, write_json_atomically
+from iris_flows.naming import named_after
 from iris_flows.policies import flow_options
 from iris_flows.results import PIPELINE_VERSION
 from iris_flows.tasks import cluster
@@ -67,12 +67,7 @@ async def _process_one(
     return "failed", {"file": str(document), "output": str(quarantined), "error": record}
 
 
-def _flow_run_name() -> str:
-    parameters = get_run_context().flow_run.parameters  # type: ignore[union-attr]
-    return f"batch-{Path(str(parameters.get('input_dir', 'folder'))).name}"
-
-
-@flow(name="process-folder", flow_run_name=_flow_run_name, **flow_options())
+@flow(name="process-folder", flow_run_name=named_after("batch", "input_dir"), **flow_options())
 async def process_folder(
     input_dir: str,
     output_dir: str,
