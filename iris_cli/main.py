@@ -5,13 +5,13 @@ import json
 import sys
 from collections.abc import Callable
 
-from iris_common.client.iris_client import read_breaker_states
-from iris_common.settings import ClientSettings, ServiceSettings
 from iris_cli import local_stack, pipeline_commands
 from iris_cli.health import probe_all_sync
 from iris_cli.prefect_env import local_prefect_env
 from iris_cli.setup_models import prepare_all
 from iris_cli.table import render_table
+from iris_common.client.iris_client import read_breaker_states
+from iris_common.settings import ClientSettings, ServiceSettings
 
 UP_TIMEOUT_SECONDS = 240.0
 

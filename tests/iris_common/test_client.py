@@ -17,6 +17,10 @@ def _settings(**overrides: object) -> ClientSettings:
     return ClientSettings(**values)  # type: ignore[arg-type]
 
 
+def _error(code: str, retryable: bool) -> dict:
+    return {"code": code, "message": "x", "retryable": retryable}
+
+
 def _envelope(success: bool, error: dict | None = None, data: object = None) -> dict:
     return {"success": success, "processing_time": 0.0, "timestamp": "2026-01-01T00:00:00Z", "service_name": "x",
             "service_version": "0", "data": data, "error": error, "warnings": [], "metadata": {}}
@@ -42,9 +46,9 @@ def test_success_returns_envelope_and_sends_request_id() -> None:
 @pytest.mark.parametrize(
     ("response", "code", "retryable"),
     [
-        (httpx.Response(400, json=_envelope(False, {"code": "VAL001", "message": "bad", "retryable": False})), ErrorCode.VALIDATION, False),
-        (httpx.Response(500, json=_envelope(False, {"code": "ML002", "message": "x", "retryable": False})), ErrorCode.CLASSIFICATION, False),
-        (httpx.Response(503, json=_envelope(False, {"code": "SVC001", "message": "x", "retryable": True})), ErrorCode.SERVICE_UNAVAILABLE, True),
+        (httpx.Response(400, json=_envelope(False, _error("VAL001", False))), ErrorCode.VALIDATION, False),
+        (httpx.Response(500, json=_envelope(False, _error("ML002", False))), ErrorCode.CLASSIFICATION, False),
+        (httpx.Response(503, json=_envelope(False, _error("SVC001", True))), ErrorCode.SERVICE_UNAVAILABLE, True),
         (httpx.Response(502, text="bad gateway"), ErrorCode.SERVICE_UNAVAILABLE, True),
         (httpx.Response(404, text="not found"), ErrorCode.VALIDATION, False),
     ],

@@ -1,12 +1,11 @@
 """Reading an uploaded file within the configured limits, and decoding it into pages."""
 
+import numpy as np
 from fastapi import UploadFile
 
 from iris_common.errors import InvalidInput
 from iris_common.io.images import DecodeLimits, decode_document
 from iris_common.settings import ServiceSettings
-
-import numpy as np
 
 
 def read_upload(file: UploadFile, settings: ServiceSettings) -> bytes:
