@@ -1,0 +1,107 @@
+"""Running one labelled document through the services: preprocess -> embed -> classify -> extract.
+
+Why over HTTP with `IrisClient` and not through the Prefect flow `process_document`: an evaluation wants the
+extraction of THIS code on THIS document, every time. The flow caches each phase under the content hash and
+model versions (a re-run after changing extraction code that keeps the model version would score the old
+output), publishes artifacts and records runs in a Prefect API, and costs extra time per document for task-run
+bookkeeping (measured in docs/evaluation.md). The steps below are the flow's own: the same endpoints, the same
+form fields, the processed page passed to the later phases, the classifier's answer recorded beside the type
+used for extraction; the calls go through the same resilient client (per-service timeouts, circuit breakers,
+X-Request-ID), with one retry of a retryable failure instead of Prefect's task retries.
+"""
+
+import asyncio
+import base64
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from iris_common.client import IrisClient, ServiceCallError
+from iris_common.settings import ClientSettings
+
+
+@dataclass
+class PipelineRun:
+    """What the services returned for one document (extractions keyed by OCR URL)."""
+
+    classification: dict[str, Any] | None = None
+    extraction_type: str | None = None
+    transform: list[list[float]] | None = None  # phase 1's map from the uploaded page to the processed one
+    extractions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    phase_seconds: dict[str, float] = field(default_factory=dict)  # wall time of each call, seen from here
+    extract_seconds: dict[str, float] = field(default_factory=dict)  # per OCR URL
+    seconds: float = 0.0  # preprocess + embed + classify + extract with the first OCR URL
+    error: str | None = None
+    request_id: str = ""
+
+
+class PipelineRunner:
+    """Calls the running services; `ocr_urls` lists the ocr-extractor(s) to extract with (the first is the one
+    whose time counts as the document's pipeline time; the others are for engine comparisons)."""
+
+    def __init__(self, ocr_urls: list[str | None] | None = None, *, confidence_threshold: float = 0.5,
+                 apply_unwarping: bool = True, enhance_quality: bool = True, settings: ClientSettings | None = None) -> None:
+        self.settings = settings or ClientSettings()
+        self.client = IrisClient(self.settings)
+        self.ocr_urls = [url or self.settings.url("ocr-extractor") for url in (ocr_urls or [None])]
+        self.ocr_clients = {url: self.client if url == self.settings.url("ocr-extractor")
+                            else IrisClient(self.settings.model_copy(update={"ocr_extractor_url": url})) for url in self.ocr_urls}
+        self.confidence_threshold = confidence_threshold
+        self.options = {"apply_unwarping": str(apply_unwarping).lower(), "enhance_quality": str(enhance_quality).lower()}
+
+    async def aclose(self) -> None:
+        for client in {id(c): c for c in [self.client, *self.ocr_clients.values()]}.values():
+            await client.aclose()
+
+    async def _call(self, client: IrisClient, service: str, path: str, request_id: str, **request: Any) -> dict[str, Any]:
+        """One call, retried once when the failure is retryable (a restarting service, a timeout)."""
+        try:
+            return (await client.call(service, "POST", path, request_id=request_id, **request))["data"]
+        except ServiceCallError as exc:
+            if not exc.retryable:
+                raise
+            await asyncio.sleep(2.0)
+            return (await client.call(service, "POST", path, request_id=request_id, **request))["data"]
+
+    async def run(self, path: Path, document_type: str | None) -> PipelineRun:
+        """`document_type` None extracts with the classifier's answer (as the flow does without one)."""
+        run = PipelineRun(request_id=f"iris-eval-{uuid.uuid4().hex[:12]}")
+        started = time.perf_counter()
+        phase = "preprocess"
+        try:
+            t = time.perf_counter()
+            pre = await self._call(self.client, "image-processor", "/process", run.request_id,
+                                   files={"file": (path.name, path.read_bytes())}, data=self.options)
+            run.phase_seconds["preprocess"] = time.perf_counter() - t
+            page_png = base64.b64decode(pre["pages"][0]["image_base64"])
+            run.transform = pre["pages"][0].get("transform")
+            upload = {"file": (f"{path.name}.png", page_png, "image/png")}
+
+            phase, t = "embed", time.perf_counter()
+            emb = await self._call(self.client, "ml-embeddings", "/embed", run.request_id, files=upload)
+            run.phase_seconds["embed"] = time.perf_counter() - t
+
+            phase, t = "classify", time.perf_counter()
+            run.classification = await self._call(self.client, "ml-classifier", "/classify", run.request_id,
+                                                  json_body={"embedding": emb["items"][0]["embedding"]})
+            run.phase_seconds["classify"] = time.perf_counter() - t
+            run.extraction_type = document_type or run.classification["predicted_class"]
+
+            for i, url in enumerate(self.ocr_urls):
+                phase, t = f"extract ({url})", time.perf_counter()
+                run.extractions[url] = await self._call(
+                    self.ocr_clients[url], "ocr-extractor", "/extract_json", run.request_id, files=upload,
+                    data={"document_type": run.extraction_type, "confidence_threshold": str(self.confidence_threshold)})
+                run.extract_seconds[url] = time.perf_counter() - t
+                if i == 0:
+                    run.phase_seconds["extract"] = run.extract_seconds[url]
+                    run.seconds = time.perf_counter() - started
+        except ServiceCallError as exc:
+            run.error = f"{phase}: {exc.code.value} {exc.message} (request_id={run.request_id})"
+        except (OSError, KeyError, IndexError, ValueError) as exc:
+            run.error = f"{phase}: {type(exc).__name__}: {exc} (request_id={run.request_id})"
+        if not run.seconds:
+            run.seconds = time.perf_counter() - started
+        return run
