@@ -33,7 +33,7 @@ if [ "$COMPARE" = "1" ]; then
   TESS_PID=$!
   trap 'kill $TESS_PID 2>/dev/null' EXIT
   for _ in $(seq 1 120); do
-    curl -sf "localhost:$TESSERACT_PORT/health" | grep -q '"healthy"' && break
+    curl -sf "localhost:$TESSERACT_PORT/health" | grep -qE '"status":"(healthy|degraded)"' && break
     sleep 1
   done
   COMPARE_ARGS=(--compare-url "http://127.0.0.1:$TESSERACT_PORT")

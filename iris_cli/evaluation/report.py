@@ -158,8 +158,8 @@ def score_document(doc: LabelledDocument, extraction: dict[str, Any] | None, tra
 def ocr_errors(lines: list[tuple[str, list[float] | None]], ocr_lines: list[dict[str, Any]],
                transform: list[list[float]] | None) -> tuple[int, int, int]:
     """(edits, reference characters, OCR characters outside the reference boxes). Label boxes are in the uploaded
-    image's pixels, OCR boxes in the processed page's (or, once mapped back, the original's): both frames are tried and the one where more of the reference
-    is covered by OCR lines is used."""
+    image's pixels, OCR boxes in the processed page's (or, once mapped back, the original's): both frames are tried
+    and the one where more of the reference is covered by OCR lines is used."""
     if any(box is None for _, box in lines):
         counts = sequence_cer([t for t, _ in lines], [line["text"] for line in ocr_lines])
         return counts.edits, counts.chars, 0

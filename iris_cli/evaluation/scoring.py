@@ -226,9 +226,9 @@ def similarity(a: str, b: str) -> float:
 
 
 def pair_text(text: str) -> str:
-    """Key/value text for pair matching: NFKC, case folding, whitespace collapsed, punctuation at the edges dropped
-    (a label `Date:` and an extracted key `Date` are the same key)."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split()).strip(EDGE_PUNCTUATION)
+    """Key/value text for pair matching: NFKC, case folding, punctuation at the edges dropped (a label `Date:` and an
+    extracted key `Date` are the same key), whitespace removed (FUNSD words split `9/ 3/ 92` where OCR reads `9/3/92`)."""
+    return "".join(unicodedata.normalize("NFKC", text).casefold().strip(EDGE_PUNCTUATION).split()).strip(EDGE_PUNCTUATION)
 
 
 def match_pairs(truth: list[tuple[str, str]], predicted: list[tuple[str, str]], threshold: float = 0.8) -> list[tuple[int, int]]:
