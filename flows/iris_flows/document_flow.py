@@ -111,7 +111,8 @@ async def process_document(
 
     key4 = phase_key(key1, "extract", {"type": doc_type, "threshold": confidence_threshold}, models["ocr-extractor"])
     ext = await _run_phase("extract", extract(page_png, name, doc_type, confidence_threshold, phase_key=key4,
-                                              request_id=request_id, return_state=True), phases, request_id)
+                                              request_id=request_id, source_transform=pre["pages"][0].get("transform"),
+                                              return_state=True), phases, request_id)
 
     result = PipelineResult(
         pipeline_id=str(get_run_context().flow_run.id),  # type: ignore[union-attr]

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.encoding import jpeg_bytes, pdf_bytes
+from tests.encoding import jpeg_bytes, pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.slow
 
@@ -75,10 +75,98 @@ def test_pdf_page_is_read(client, receipt_es):
 def test_engines_info_and_health(client):
     engines = client.get("/engines").json()
     assert engines["engine"] == "paddle" and engines["loaded"] is True
-    assert {m["model_id"] for m in engines["models"]} == {"PP-OCRv6_small_det", "PP-OCRv6_small_rec"}
-    assert all(len(m["sha256"]) == 64 and m["source"].startswith("rapidocr==") for m in engines["models"])
+    ocr_models = [m for m in engines["models"] if m["model_id"] != "field-confidence"]
+    assert {m["model_id"] for m in ocr_models} == {"PP-OCRv6_small_det", "PP-OCRv6_small_rec"}
+    assert all(len(m["sha256"]) == 64 and m["source"].startswith("rapidocr==") for m in ocr_models)
+    calibration = next(m for m in engines["models"] if m["model_id"] == "field-confidence")
+    assert len(calibration["version"]) == 12 and calibration["weights_source"].endswith("calibration.json")
     assert "onnxruntime" in engines["versions"] and "rapidocr" in engines["weights_source"]
     info = client.get("/info").json()
     assert info["service_name"] == "ocr-extractor" and info["inference_backend"] == "onnxruntime"
     health = client.get("/health").json()
     assert health["status"] == "healthy" and health["checks"]["ocr_engine"]["ok"] is True
+    assert health["checks"]["confidence_calibration"]["ok"] is True
+
+
+def test_schemas_are_listed_with_versions_and_served(client):
+    listing = client.get("/schemas").json()
+    by_type = {s["document_type"]: s for s in listing["schemas"]}
+    assert set(by_type) == {"receipt", "invoice", "form", "letter", "other"}
+    assert by_type["receipt"]["version"] == "1.0.0" and "merchant_tax_id" in by_type["receipt"]["fields"]
+    assert {"invoice_number", "due_date", "vendor_tax_id", "customer_name"} <= set(by_type["invoice"]["fields"])
+    assert set(by_type["letter"]["fields"]) == {"sender", "recipient", "date", "subject"}
+    schema = client.get("/schemas/receipt").json()
+    assert schema["$id"] == by_type["receipt"]["schema_id"] and schema["version"] == "1.0.0"
+    assert schema["properties"]["fields"]["$ref"].endswith("ReceiptFields")
+    assert schema["$defs"]["DateFieldSchema"]["properties"]["value"]["anyOf"][0]["pattern"] == r"^\d{4}-\d{2}-\d{2}$"
+
+
+@pytest.mark.parametrize("kind", ["receipt", "invoice", "form", "letter", "other"])
+def test_every_output_validates_against_its_published_schema(client, receipt_en, kind):
+    from jsonschema import Draft202012Validator
+
+    doc = _extract(client, receipt_en.png, "receipt.png", document_type=kind)["data"]["structured_document"]
+    schema = client.get(f"/schemas/{kind}").json()
+    assert list(Draft202012Validator(schema).iter_errors(doc)) == []
+    assert doc["schema_version"] == schema["version"]
+    for name in client.get("/schemas").json()["schemas"][["receipt", "invoice", "form", "letter", "other"].index(kind)]["fields"]:
+        assert name in doc["fields"]
+
+
+def test_receipt_output_has_normalised_values_validation_and_calibrated_confidence(client, receipt_en):
+    doc = _extract(client, receipt_en.png, "receipt.png", confidence_threshold="0")["data"]["structured_document"]
+    fields = doc["fields"]
+    assert Decimal(fields["subtotal"]["value"]) == Decimal(receipt_en.fields["subtotal"])
+    assert Decimal(fields["tax"]["value"]) == Decimal(receipt_en.fields["tax"])
+    assert fields["date"]["raw"] and fields["date"]["value"] == receipt_en.fields["date"]
+    checks = {c["name"]: c for c in doc["validation"]}
+    assert checks["subtotal_plus_tax"]["passed"] is True and checks["date_plausible"]["passed"] is True
+    assert len(doc["line_items"]) == len(receipt_en.fields["line_items"])
+    assert all(0 <= f["confidence"] <= 1 for f in fields.values())
+    assert fields["total"]["confidence"] > 0.5 and fields["merchant_tax_id"]["confidence"] == 0
+
+
+def test_source_transform_maps_boxes_to_the_original_image(client, receipt_en):
+    """The user uploaded the receipt sideways; phase 1 turned it upright and reported T (original -> processed).
+    OCR runs on the upright page; with T the boxes land on the same ink in the sideways original."""
+    import json
+
+    import numpy as np
+
+    processed = receipt_en.image
+    height, width = processed.shape[:2]
+    original = np.ascontiguousarray(np.rot90(processed, k=1))  # original[y, x] == processed[x, width - 1 - y]
+    t = [[0, -1, width - 1], [1, 0, 0], [0, 0, 1]]
+    plain = _extract(client, png_bytes(processed), "receipt.png", confidence_threshold="0")["data"]["structured_document"]
+    mapped = _extract(client, png_bytes(processed), "receipt.png", confidence_threshold="0", source_transform=json.dumps(t))["data"]
+    doc = mapped["structured_document"]
+    assert doc["coordinate_space"] == "original" and mapped["ocr"]["coordinate_space"] == "original"
+    assert plain["coordinate_space"] == "processed"
+
+    def ink(image, box):
+        x0, y0, x1, y1 = (int(round(v)) for v in box)
+        return int((image[y0:y1, x0:x1] < 128).sum())
+
+    for name in ("total", "date", "merchant_name"):
+        got, want = doc["fields"][name]["bbox"], plain["fields"][name]["bbox"]
+        assert 0 <= got[0] < got[2] <= original.shape[1] and 0 <= got[1] < got[3] <= original.shape[0]
+        assert got[2] - got[0] == pytest.approx(want[3] - want[1], abs=1) and got[3] - got[1] == pytest.approx(want[2] - want[0], abs=1)
+        assert ink(original, got) == pytest.approx(ink(processed, want), rel=0.1) and ink(original, got) > 0
+
+
+def test_a_schema_violation_is_gen001_never_returned(client, receipt_en, monkeypatch):
+    """Test double (error path only): the extractor is made to produce a malformed date."""
+    from ocr_extractor.api import routes
+
+    real = routes.extract_document
+
+    def broken(*args, **kwargs):
+        doc = real(*args, **kwargs)
+        doc.fields["date"].value = "28/12/2017"  # not ISO 8601
+        return doc
+
+    monkeypatch.setattr(routes, "extract_document", broken)
+    reply = client.post("/extract_json", files={"file": ("r.png", receipt_en.png, "image/png")}, data={"document_type": "receipt"})
+    assert reply.status_code == 500
+    error = reply.json()["error"]
+    assert error["code"] == "GEN001" and error["details"]["violations"][0]["path"] == "fields/date/value"

@@ -32,6 +32,12 @@ BAD_REQUESTS = {
     "confidence_threshold 1.5": dict(files={"file": ("ok.png", png_bytes(SMALL), "image/png")}, data={"confidence_threshold": "1.5"}),
     "confidence_threshold -0.1": dict(files={"file": ("ok.png", png_bytes(SMALL), "image/png")}, data={"confidence_threshold": "-0.1"}),
     "confidence_threshold not a number": dict(files={"file": ("ok.png", png_bytes(SMALL), "image/png")}, data={"confidence_threshold": "high"}),
+    "source_transform not JSON": dict(files={"file": ("ok.png", png_bytes(SMALL), "image/png")}, data={"source_transform": "rotate 90"}),
+    "source_transform 2x2": dict(files={"file": ("ok.png", png_bytes(SMALL), "image/png")}, data={"source_transform": "[[1, 0], [0, 1]]"}),
+    "source_transform singular": dict(files={"file": ("ok.png", png_bytes(SMALL), "image/png")},
+                                      data={"source_transform": "[[0, 0, 0], [0, 0, 0], [0, 0, 1]]"}),
+    "source_transform for 2 pages of 1": dict(files={"file": ("ok.png", png_bytes(SMALL), "image/png")},
+                                              data={"source_transform": "[[[1,0,0],[0,1,0],[0,0,1]], [[1,0,0],[0,1,0],[0,0,1]]]"}),
 }
 
 
@@ -70,3 +76,9 @@ def test_missing_models_make_the_service_unhealthy_not_crash(tmp_path):
         reply = client.post("/extract_json", files={"file": ("ok.png", png_bytes(SMALL), "image/png")})
         assert reply.status_code == 503 and reply.json()["error"]["code"] == "SVC001"
         assert client.get("/engines").json()["loaded"] is False
+
+
+def test_unknown_schema_type_is_val001(client):
+    reply = client.get("/schemas/passport")
+    assert reply.status_code == 400 and reply.json()["error"]["code"] == "VAL001"
+    assert "receipt" in reply.json()["error"]["details"]["allowed"]

@@ -8,7 +8,7 @@ from ocr_extractor.models.prepare import DET, REC, model_dir, prepare, sha256_of
 
 
 def test_prepare_builds_folders_with_provenance_and_is_idempotent(tmp_path):
-    first = prepare(tmp_path)
+    first = prepare(tmp_path, calibrate_confidence=False)
     assert first["changed"] is True
     for spec in (DET, REC):
         folder = model_dir(tmp_path, spec)
@@ -25,16 +25,31 @@ def test_prepare_builds_folders_with_provenance_and_is_idempotent(tmp_path):
     assert det["PostProcess"]["name"] == "DBPostProcess"
 
     stamp = (model_dir(tmp_path, REC) / "inference.onnx").stat().st_mtime_ns
-    second = prepare(tmp_path)
+    second = prepare(tmp_path, calibrate_confidence=False)
     assert second["changed"] is False and second["models"] == first["models"]
     assert (model_dir(tmp_path, REC) / "inference.onnx").stat().st_mtime_ns == stamp
     assert json.loads((tmp_path / "ocr" / "provenance.json").read_text())["models"] == first["models"]
 
 
 def test_prepare_repairs_a_damaged_model_and_force_rebuilds(tmp_path):
-    prepare(tmp_path)
+    prepare(tmp_path, calibrate_confidence=False)
     onnx = model_dir(tmp_path, DET) / "inference.onnx"
     onnx.write_bytes(b"damaged")
-    assert prepare(tmp_path)["changed"] is True
-    assert sha256_of(onnx) == prepare(tmp_path)["models"][DET.folder]["sha256"]
-    assert prepare(tmp_path, force=True)["changed"] is True
+    assert prepare(tmp_path, calibrate_confidence=False)["changed"] is True
+    assert sha256_of(onnx) == prepare(tmp_path, calibrate_confidence=False)["models"][DET.folder]["sha256"]
+    assert prepare(tmp_path, force=True, calibrate_confidence=False)["changed"] is True
+
+
+def test_session_models_dir_holds_a_fitted_versioned_calibration(models_dir):
+    """The conftest's prepare() fitted the field-confidence map on generated documents and stored it."""
+    from ocr_extractor.core.calibration import FEATURES
+    from ocr_extractor.models.calibrate import calibration_path, load_calibration
+
+    path = calibration_path(models_dir)
+    data = json.loads(path.read_text())
+    assert data["features"] == list(FEATURES) and len(data["coef"]) == len(FEATURES)
+    cal = load_calibration(models_dir)
+    assert cal.version == data["version"] and len(cal.version) == 12
+    assert cal.fitted_on["sources"]["docgen"]["fields"] == cal.metrics["n"] > 10
+    again = prepare(models_dir)  # idempotent: the artifact is kept
+    assert again["calibration"]["changed"] is False and again["calibration"]["version"] == cal.version

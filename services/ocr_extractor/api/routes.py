@@ -1,18 +1,29 @@
-"""Routes of the ocr-extractor: `POST /extract_json` and `GET /engines`."""
+"""Routes of the ocr-extractor: `POST /extract_json`, `GET /schemas`, `GET /schemas/{type}` and `GET /engines`."""
 
+import json
 import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from iris_common.contract.envelope import Envelope
-from iris_common.contract.extraction import DocumentType, EngineInfo, ExtractionResult
-from iris_common.errors import InvalidInput
+from iris_common.contract.error_codes import ErrorCode
+from iris_common.contract.extraction import (
+    SCHEMA_VERSIONS,
+    DocumentType,
+    EngineInfo,
+    ExtractionResult,
+    SchemaList,
+    SchemaSummary,
+)
+from iris_common.errors import InvalidInput, IrisError
 from iris_common.web.responses import envelope
 from iris_common.web.uploads import read_pages
 
 from ocr_extractor.api.deps import RuntimeDep, SettingsDep
-from ocr_extractor.core.fields import extract_document
+from ocr_extractor.core.document import extract_document
+from ocr_extractor.core.geometry import TransformError, as_matrix, to_original
+from ocr_extractor.core.schemas import field_names, json_schema, schema_errors, schema_id
 
 router = APIRouter(tags=["ocr"])
 
@@ -40,6 +51,30 @@ def _threshold(value: float | None, default: float) -> float:
     return value
 
 
+def _transforms(value: str | None, pages: int) -> list[Any] | None:
+    """`source_transform`: one 3x3 matrix (page 1) or a list of them (one per page, null for none)."""
+    if value is None or not value.strip():
+        return None
+    try:
+        parsed = json.loads(value)
+        if isinstance(parsed, list) and parsed and isinstance(parsed[0], list) and parsed[0] and isinstance(parsed[0][0], (int, float)):
+            parsed = [parsed]
+        if not isinstance(parsed, list) or len(parsed) > pages:
+            raise TransformError(f"expected a 3x3 matrix or a list of at most {pages} (one per page)")
+        return [as_matrix(m) if m is not None else None for m in parsed]
+    except (ValueError, TransformError) as exc:
+        raise InvalidInput(
+            f"source_transform is not a usable 3x3 transform: {exc}",
+            details={"field": "source_transform", "expected": "JSON 3x3 matrix, original -> processed pixels"},
+        ) from None
+
+
+class SchemaViolation(IrisError):
+    """An output that breaks its own published schema is a bug in the extractor, never returned silently."""
+
+    code = ErrorCode.GENERAL
+
+
 @router.post("/extract_json", response_model=Envelope[ExtractionResult])
 def extract_json(
     request: Request,
@@ -50,16 +85,31 @@ def extract_json(
     confidence_threshold: Annotated[
         float | None, Form(description="fields under it come back with value null and needs_review true")
     ] = None,
+    source_transform: Annotated[
+        str | None,
+        Form(description="JSON 3x3 matrix (or one per page) from the image-processor's `transform`: original -> "
+             "processed pixels; boxes are then returned in the original image's coordinates"),
+    ] = None,
 ) -> Envelope[Any]:
     """OCR a document and extract the fields of its type. Cheap checks run before the file is decoded."""
     doc_type = _document_type(document_type)
     threshold = _threshold(confidence_threshold, settings.default_confidence_threshold)
     source_format, pages = read_pages(file, settings)
+    transforms = _transforms(source_transform, len(pages))
     started = time.perf_counter()
     ocr = runtime.recognize(pages)
     ocr_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    structured = extract_document(ocr, doc_type, confidence_threshold=threshold, default_day_first=settings.date_day_first)
+    structured = extract_document(ocr, doc_type, confidence_threshold=threshold, default_day_first=settings.date_day_first,
+                                  calibration=runtime.calibration)
+    if transforms is not None:
+        ocr, structured = to_original(ocr, structured, transforms)
+    violations = schema_errors(structured)
+    if violations:
+        raise SchemaViolation(
+            f"the {doc_type.value} output violates its schema {schema_id(doc_type)}",
+            details={"violations": violations[:20], "schema": schema_id(doc_type)},
+        )
     result = ExtractionResult(
         ocr=ocr,
         structured_document=structured,
@@ -68,6 +118,23 @@ def extract_json(
     )
     warnings = [f"{name}: below the confidence threshold or not found" for name in structured.fields_needing_review]
     return envelope(request, result, warnings=warnings, metadata={"engine": ocr.engine, "pages": len(pages)})
+
+
+@router.get("/schemas", response_model=SchemaList)
+def list_schemas() -> SchemaList:
+    """The versioned JSON Schema of each document type's `structured_document`."""
+    return SchemaList(
+        schemas=[
+            SchemaSummary(document_type=t, version=SCHEMA_VERSIONS[t], schema_id=schema_id(t), fields=field_names(t))
+            for t in DocumentType
+        ]
+    )
+
+
+@router.get("/schemas/{document_type}")
+def read_schema(document_type: str) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) every `structured_document` of this type is validated against."""
+    return json_schema(_document_type(document_type))
 
 
 @router.get("/engines", response_model=EngineInfo)

@@ -1,4 +1,7 @@
-"""Field extraction from an OCR result, per document type, with general layout rules (no per-file tuning).
+"""Field finders: general layout and keyword rules (English, Spanish, German) on the OCR rows; no per-file tuning.
+
+Each finder returns a `Found`: the field with its box and raw text, plus the evidence its confidence is derived
+from. `core.document` assembles them per document type, normalises, validates and calibrates.
 
 Everything works on visual rows (lines that share a baseline), in reading order:
 - receipt: merchant_name (first text-like rows), merchant_address (the rows under it, until a phone/tax id/date
@@ -17,16 +20,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from iris_common.contract.extraction import (
-    DocumentType,
-    ExtractedField,
-    KeyValuePair,
-    OcrLine,
-    OcrResult,
-    StructuredDocument,
-    TextBlock,
-)
+from iris_common.contract.extraction import ExtractedField, KeyValuePair, LineItem, OcrLine, OcrResult, TextBlock
 
+from ocr_extractor.core.normalise import TaxIdMatch, TimeMatch, find_tax_id, find_times
 from ocr_extractor.core.parsing import AmountMatch, DateMatch, find_amounts, find_dates, resolve_order
 
 
@@ -88,13 +84,32 @@ def build_rows(ocr: OcrResult) -> list[Row]:
     ]
 
 
-def _field(value: str, confidence: float, lines: Sequence[OcrLine], raw: str | None = None) -> ExtractedField:
-    return ExtractedField(
-        value=value,
-        confidence=round(min(max(confidence, 0.0), 1.0), 4),
-        bbox=_union(line.bbox for line in lines),
-        raw_text=raw if raw is not None else " ".join(line.text for line in lines),
-        page=lines[0].page,
+@dataclass
+class Found:
+    """A field as the rules found it: the contract's field plus what its confidence is derived from:
+    `ocr` (the recogniser's confidence of the weakest line it came from) and `evidence` (how strongly the
+    rules point at it: keyword on the row, grammar of the value, position), both in [0, 1]."""
+
+    field: ExtractedField
+    ocr: float
+    evidence: float
+    group: str = "other"
+    flags: list[str] = field(default_factory=list)
+
+
+def _field(value: str, evidence: float, lines: Sequence[OcrLine], raw: str | None = None) -> Found:
+    ocr = min(line.confidence for line in lines)
+    evidence = min(max(evidence, 0.0), 1.0)
+    return Found(
+        ExtractedField(
+            value=value,
+            confidence=round(ocr * evidence, 4),
+            bbox=_union(line.bbox for line in lines),
+            raw=raw if raw is not None else " ".join(line.text for line in lines),
+            page=lines[0].page,
+        ),
+        ocr,
+        evidence,
     )
 
 
@@ -104,26 +119,29 @@ _STRONG_TOTAL = re.compile(
     rf"grand\s*{_T}|{_T}\s*a\s*pagar|importe\s*(?:{_T}|a\s*pagar)|{_T}\s*(?:amount|due|payable|to\s*pay|incl|inclusive|"
     rf"\(incl|with|rounded|general|factura|eur|€|\$|usd|\(rm\)|rm\b|sales\s*\(?incl)|(?:amount|balance|total)\s*due|"
     rf"net(?:t)?\s*(?:{_T}|amt|amount)|{_T}\s*net[ao]?|amount\s*payable|rounded\s*{_T}|{_T}\s*after|(?:amount\s*)?to\s*be\s*paid|"
-    rf"amount\s*to\s*pay|{_T}\s*amt",
+    rf"amount\s*to\s*pay|{_T}\s*amt|(?<![a-z])(?:gesamt\s*)?summe(?![a-z])|zu\s*zahlen|endbetrag|gesamtbetrag|(?<![a-z])gesamt(?![a-z])",
     re.IGNORECASE,
 )
-_TOTAL = re.compile(rf"(?<![a-z]){_T}(?![a-z])|(?<![a-z])importe(?![a-z])|a\s*pagar|(?<![a-z])amount(?![a-z])", re.IGNORECASE)
+_TOTAL = re.compile(
+    rf"(?<![a-z]){_T}(?![a-z])|(?<![a-z])importe(?![a-z])|a\s*pagar|(?<![a-z])amount(?![a-z])|(?<![a-z])betrag(?![a-z])", re.IGNORECASE
+)
 _NOT_TOTAL = re.compile(
     rf"sub\s*-?\s*{_T}|subtotal|{_T}\s*(?:qty|quantity|item|items|pcs|units|unid|art[ií]culos|disc|discount|dto|"
     rf"savings?|saved|excl|exclusive|before|sin\s*iva|base|points?|tax\b|gst\s*(?:payable)?\s*$|vat\b|iva\b|\d+\s*$|"
     rf"number|no\b)|change|cambio|(?<![a-z])cash(?![a-z])|efectivo|tender|entregad|rounding|redondeo|discount|descuento|"
     rf"base\s*imponible|service\s*charge|propina|(?<![a-z])tip(?![a-z])|deposit|(?<![a-z])paid(?![a-z])|payment|"
-    rf"pago|card|tarjeta|visa|master|credit|voucher|saving|balance\s*(?:points|b/f)|qty|item\s*count",
+    rf"pago|card|tarjeta|visa|master|credit|voucher|saving|balance\s*(?:points|b/f)|qty|item\s*count|zwischensumme|"
+    rf"r[üu]ckgeld|gegeben|(?<![a-z])netto(?![a-z])|kartenzahlung|ec[\s-]*karte",
     re.IGNORECASE,
 )
 _PAID = re.compile(
-    r"(?<![a-z])(cash|efectivo|tendered|tender|entregado|received|recibido|paid|pagado|payment|pago)(?![a-z])", re.IGNORECASE
+    r"(?<![a-z])(cash|efectivo|tendered|tender|entregado|received|recibido|paid|pagado|payment|pago|gegeben|bar)(?![a-z])", re.IGNORECASE
 )
-_CHANGE = re.compile(r"(?<![a-z])(change|cambio|vuelto|devoluci[oó]n)(?![a-z])", re.IGNORECASE)
+_CHANGE = re.compile(r"(?<![a-z])(change|cambio|vuelto|devoluci[oó]n|r[üu]ckgeld|zur[üu]ck)(?![a-z])", re.IGNORECASE)
 _ROUNDING = re.compile(r"round|redondeo", re.IGNORECASE)
-_TAX_ONLY = re.compile(r"(?<![a-z])(tax|gst|vat|iva|igic)(?![a-z])", re.IGNORECASE)
-_INCLUSIVE = re.compile(r"incl|inclusive|incluid|con\s*iva|with", re.IGNORECASE)
-_DATE_KEY = re.compile(r"(?<![a-z])(date|dated|fecha|f\.|tarikh|issued|emisi[oó]n)(?![a-z])", re.IGNORECASE)
+_TAX_ONLY = re.compile(r"(?<![a-z])(tax|gst|vat|iva|igic|mwst|ust)(?![a-z])", re.IGNORECASE)
+_INCLUSIVE = re.compile(r"incl|inclusive|incluid|con\s*iva|with|inkl|brutto", re.IGNORECASE)
+_DATE_KEY = re.compile(r"(?<![a-z])(date|dated|fecha|f\.|tarikh|issued|emisi[oó]n|datum)(?![a-z])", re.IGNORECASE)
 _NOT_DATE_KEY = re.compile(r"due\s*date|vencimiento|expir|valid|caduc|born|nacimiento|period", re.IGNORECASE)
 _HEADER_WORDS = re.compile(
     r"^(tax\s*invoice|invoice|receipt|official\s*receipt|cash\s*(sale|bill|receipt)|simplified|factura(\s*simplificada)?|"
@@ -170,7 +188,7 @@ class _DateCandidate:
     score: float
 
 
-def extract_date(rows: Sequence[Row], *, default_day_first: bool = True) -> ExtractedField | None:
+def extract_date(rows: Sequence[Row], *, default_day_first: bool = True) -> Found | None:
     """The document date: a date on a row with a date keyword (not a due/expiry date) wins; else the first date.
     Ambiguous numeric dates follow the order proven by other dates of the same document."""
     day_first = resolve_order([row.text for row in rows], default_day_first)
@@ -194,7 +212,7 @@ def extract_date(rows: Sequence[Row], *, default_day_first: bool = True) -> Extr
     certainty = 1.0 if best.score >= 0.9 else 0.85
     if m.ambiguous:
         certainty *= 0.8
-    return _field(m.value.isoformat(), certainty * min(ln.confidence for ln in lines), lines, raw=m.raw)
+    return _field(m.value.isoformat(), certainty, lines, raw=m.raw)
 
 
 # ---------------------------------------------------------------- amounts
@@ -233,7 +251,7 @@ def _payment_total(rows: Sequence[Row]) -> Decimal | None:
     return paid - change
 
 
-def extract_total(rows: Sequence[Row]) -> ExtractedField | None:
+def extract_total(rows: Sequence[Row]) -> Found | None:
     """The amount on, or right under, a row with a total keyword (subtotal, tax, change, cash, discount and
     quantity rows do not count). Among the strongest keywords it prefers, in order: the amount that equals
     tendered minus change; after a rounding row, the first total below it (the rounded amount is what is paid);
@@ -269,7 +287,7 @@ def extract_total(rows: Sequence[Row]) -> ExtractedField | None:
             best, certainty = max(strong, key=lambda c: (c[0], c[1])), 1.0
         value, strength, _, row, match = best
         line = row.line_at(match.start, match.end)
-        return _field(match.text, certainty * strength * line.confidence, [line], raw=line.text)
+        return _field(match.text, certainty * strength, [line], raw=line.text)
     counts: dict[Decimal, list[tuple[Row, AmountMatch]]] = {}
     for row in rows:
         if _CHANGE.search(row.text):
@@ -283,7 +301,7 @@ def extract_total(rows: Sequence[Row]) -> ExtractedField | None:
     value = max(repeated) if repeated else max(counts)
     row, match = counts[value][0]
     line = row.line_at(match.start, match.end)
-    return _field(match.text, 0.5 * line.confidence, [line], raw=line.text)
+    return _field(match.text, 0.5, [line], raw=line.text)
 
 
 # ---------------------------------------------------------------- merchant / vendor
@@ -299,7 +317,7 @@ def _clean_name(text: str) -> str:
     return text.strip() or text
 
 
-def extract_merchant(rows: Sequence[Row]) -> tuple[ExtractedField | None, ExtractedField | None]:
+def extract_merchant(rows: Sequence[Row]) -> tuple[Found | None, Found | None]:
     """(merchant_name, merchant_address) from the top of the first page."""
     top = _header_rows(rows)[:12]
     name_at = None
@@ -320,7 +338,8 @@ def extract_merchant(rows: Sequence[Row]) -> tuple[ExtractedField | None, Extrac
             name_rows.append(nxt)
     name_lines = [ln for r in name_rows for ln in r.lines]
     name_text = _clean_name(" ".join(r.text for r in name_rows))
-    name = _field(name_text, min(ln.confidence for ln in name_lines), name_lines, raw=" ".join(r.text for r in name_rows))
+    suffix = any(_COMPANY_SUFFIX.search(r.text) for r in name_rows)
+    name = _field(name_text, 1.0 if suffix else 0.8, name_lines, raw=" ".join(r.text for r in name_rows))
 
     address_rows: list[Row] = []
     for row in top[name_at + len(name_rows) :]:
@@ -341,7 +360,7 @@ def extract_merchant(rows: Sequence[Row]) -> tuple[ExtractedField | None, Extrac
     address = None
     if address_rows:
         lines = [ln for r in address_rows for ln in r.lines]
-        address = _field(" ".join(r.text for r in address_rows), min(ln.confidence for ln in lines), lines)
+        address = _field(" ".join(r.text for r in address_rows), 0.8, lines)
     return name, address
 
 
@@ -357,31 +376,31 @@ _INVOICE_LABEL = re.compile(
 )
 
 
-def extract_invoice_number(rows: Sequence[Row]) -> ExtractedField | None:
+def extract_invoice_number(rows: Sequence[Row]) -> Found | None:
     """A code with a digit after INVOICE NO / Nº FACTURA (on the same row, else on the row below)."""
     for i, row in enumerate(rows):
         for m in _INVOICE_NO.finditer(row.text):
             value = m["value"].strip(".-/")
             if any(ch.isdigit() for ch in value) and not find_dates(value):
                 lines = row.lines_between(m.start("value"), m.end("value"))
-                return _field(value, min(ln.confidence for ln in lines), lines, raw=row.text)
+                return _field(value, 1.0, lines, raw=row.text)
         for s, e, line in row.spans:
             if _INVOICE_LABEL.search(line.text) and i + 1 < len(rows):
                 token = rows[i + 1].text.split(" ")[0]
                 if any(ch.isdigit() for ch in token):
                     first = rows[i + 1].lines[0]
-                    return _field(token, 0.85 * first.confidence, [first], raw=first.text)
+                    return _field(token, 0.85, [first], raw=first.text)
     return None
 
 
 _VENDOR_LABEL = re.compile(r"^(?:from|vendor|supplier|seller|sold\s*by|proveedor|emisor|vendedor|de)\s*:\s*(?P<v>.+)$", re.IGNORECASE)
 
 
-def extract_vendor(rows: Sequence[Row]) -> ExtractedField | None:
+def extract_vendor(rows: Sequence[Row]) -> Found | None:
     for row in rows:
         m = _VENDOR_LABEL.match(row.text)
         if m and _is_texty(m["v"]):
-            return _field(m["v"].strip(), min(ln.confidence for ln in row.lines), row.lines, raw=row.text)
+            return _field(m["v"].strip(), 1.0, row.lines, raw=row.text)
     name, _ = extract_merchant(rows)
     return name
 
@@ -476,88 +495,222 @@ def extract_text_blocks(rows: Sequence[Row]) -> list[TextBlock]:
     return out
 
 
-# ---------------------------------------------------------------- assembly
-def _receipt(rows: Sequence[Row], day_first: bool) -> dict[str, ExtractedField | None]:
-    name, address = extract_merchant(rows)
-    return {
-        "merchant_name": name,
-        "merchant_address": address,
-        "date": extract_date(rows, default_day_first=day_first),
-        "total": extract_total(rows),
-    }
+# ---------------------------------------------------------------- subtotal, tax, time, tax id, payment, line items
+_SUBTOTAL = re.compile(
+    rf"sub\s*-?\s*{_T}|base\s*imponible|zwischensumme|importe\s*neto|{_T}\s*(?:excl|excluding|before\s*tax|sin\s*iva|sales\s*\(?excl)|"
+    r"net\s*amount|(?<![a-z])netto(?![a-z])",
+    re.IGNORECASE,
+)
+_TAX_ROW = re.compile(r"(?<![a-z])(tax|gst|vat|iva|igic|mwst|ust|sst|cuota)(?![a-z])", re.IGNORECASE)
+_TIME_KEY = re.compile(r"(?<![a-z])(time|hora|zeit|uhrzeit)(?![a-z])", re.IGNORECASE)
 
 
-def _invoice(rows: Sequence[Row], day_first: bool) -> dict[str, ExtractedField | None]:
-    return {
-        "invoice_number": extract_invoice_number(rows),
-        "date": extract_date(rows, default_day_first=day_first),
-        "vendor_name": extract_vendor(rows),
-        "total": extract_total(rows),
-    }
+def _last_amount(row: Row) -> AmountMatch | None:
+    amounts = _row_amounts(row)
+    return amounts[-1] if amounts else None
 
 
-def _letter(rows: Sequence[Row], day_first: bool) -> dict[str, ExtractedField | None]:
-    return {"date": extract_date(rows, default_day_first=day_first)}
+def extract_subtotal(rows: Sequence[Row]) -> Found | None:
+    """The amount on a SUBTOTAL / BASE IMPONIBLE / ZWISCHENSUMME row."""
+    for row in rows:
+        if _SUBTOTAL.search(row.text):
+            match = _last_amount(row)
+            if match is not None and match.value >= 0:
+                line = row.line_at(match.start, match.end)
+                return _field(match.text, 1.0, [line], raw=row.text)
+    return None
 
 
-_EXTRACTORS: dict[DocumentType, Callable[[Sequence[Row], bool], dict[str, ExtractedField | None]]] = {
-    DocumentType.RECEIPT: _receipt,
-    DocumentType.INVOICE: _invoice,
-    DocumentType.LETTER: _letter,
-}
+def extract_tax(rows: Sequence[Row]) -> Found | None:
+    """The tax amount: the last amount of a TAX / GST / VAT / IVA / MwSt row that is not a total including tax,
+    a subtotal or a tax-registration row. A 'total tax' row wins over a rate row."""
+    best: tuple[float, Row, AmountMatch] | None = None
+    for row in rows:
+        text = row.text
+        if not _TAX_ROW.search(text) or _SUBTOTAL.search(text) or _total_strength(text) or _CONTACT.search(text):
+            continue
+        if re.search(r"(?i)\b(no|reg|id|nr|number|n[ºo°])\b[.:]?\s*\d", text):
+            continue
+        match = _last_amount(row)
+        if match is None or match.value < 0:
+            continue
+        score = 1.0 if re.search(rf"(?i){_T}", text) else 0.85
+        if best is None or score > best[0]:
+            best = (score, row, match)
+    if best is None:
+        return None
+    score, row, match = best
+    return _field(match.text, score, [row.line_at(match.start, match.end)], raw=row.text)
 
 
-def apply_threshold(fields: dict[str, ExtractedField], threshold: float) -> list[str]:
-    """Blank the value of every field under `threshold`, keep it as `candidate`; returns their names."""
-    flagged = []
-    for name, f in fields.items():
-        if f.value is not None and f.confidence < threshold:
-            f.candidate, f.value, f.needs_review = f.value, None, True
-            flagged.append(name)
-    return flagged
+def extract_time(rows: Sequence[Row]) -> Found | None:
+    """A clock time, preferring one on the date row or after TIME / HORA."""
+    best: tuple[float, Row, TimeMatch] | None = None
+    for row in rows:
+        for m in find_times(row.text):
+            score = 1.0 if (_DATE_KEY.search(row.text) or find_dates(row.text) or _TIME_KEY.search(row.text)) else 0.7
+            if best is None or score > best[0]:
+                best = (score, row, m)
+    if best is None:
+        return None
+    score, row, m = best
+    return _field(m.value, score, row.lines_between(m.start, m.end), raw=m.raw)
 
 
-def extract_document(
-    ocr: OcrResult,
-    document_type: DocumentType,
-    *,
-    confidence_threshold: float = 0.0,
-    default_day_first: bool = True,
-) -> StructuredDocument:
-    """Structured fields of one OCR result. Fields that were looked for but not found come back with a null
-    value and confidence 0, so a client can tell 'not found' from 'not asked'."""
-    rows = build_rows(ocr)
-    day_first = default_day_first if ocr.language != "es" else True
-    fields: dict[str, ExtractedField] = {}
-    key_values: list[KeyValuePair] = []
-    text_blocks: list[TextBlock] = []
-    extractor = _EXTRACTORS.get(document_type)
-    if extractor is not None:
-        for name, found in extractor(rows, day_first).items():
-            fields[name] = found or ExtractedField(value=None, confidence=0.0, needs_review=True)
-    if document_type == DocumentType.FORM:
-        key_values = extract_key_values(rows)
-        for pair in key_values:
-            name, n = _slug(pair.key), 2
-            while name in fields:
-                name, n = f"{_slug(pair.key)}_{n}", n + 1
-            fields[name] = ExtractedField(
-                value=pair.value,
-                confidence=pair.confidence,
-                bbox=pair.value_bbox,
-                raw_text=f"{pair.key}: {pair.value}",
-                page=pair.page,
-            )
-    if document_type in (DocumentType.LETTER, DocumentType.OTHER, DocumentType.FORM):
-        text_blocks = extract_text_blocks(rows)
-    flagged = apply_threshold(fields, confidence_threshold)
-    flagged += [name for name, f in fields.items() if f.value is None and f.candidate is None]
-    return StructuredDocument(
-        document_type=document_type,
-        language=ocr.language,
-        fields=fields,
-        key_values=key_values,
-        text_blocks=text_blocks,
-        confidence_threshold=confidence_threshold,
-        fields_needing_review=sorted(set(flagged)),
+def extract_tax_id(rows: Sequence[Row]) -> Found | None:
+    """The issuer's tax id: after a tax-id keyword, or a NIF/CIF/NIE shape; the first on the page (the issuer's
+    header comes before the customer's). A failed checksum keeps the value but lowers its evidence and flags it."""
+    fallback: tuple[Row, TaxIdMatch] | None = None
+    for row in rows:
+        m = find_tax_id(row.text)
+        if m is None:
+            continue
+        if m.keyed:
+            return _tax_id_found(row, m)
+        if fallback is None and m.checksum_valid is not None:
+            fallback = (row, m)
+    return _tax_id_found(*fallback) if fallback else None
+
+
+def _tax_id_found(row: Row, m: TaxIdMatch) -> Found:
+    found = _field(m.value, 1.0 if m.keyed else 0.7, row.lines_between(m.start, m.end), raw=m.raw)
+    if m.checksum_valid is False:
+        found.evidence *= 0.4
+        found.flags.append("tax_id_checksum_failed")
+    elif m.checksum_valid:
+        found.flags.append("tax_id_checksum_ok")
+    return found
+
+
+_PAYMENT_METHODS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p, re.IGNORECASE), name)
+    for p, name in (
+        (r"(?<![a-z])visa(?![a-z])", "visa"),
+        (r"master\s*card|(?<![a-z])mc(?![a-z])", "mastercard"),
+        (r"(?<![a-z])amex(?![a-z])|american\s*express", "amex"),
+        (r"debit|d[eé]bito|ec[\s-]*karte|girocard|maestro|(?<![a-z])nets(?![a-z])", "debit_card"),
+        (r"credit\s*card|cr[eé]dito|tarjeta|(?<![a-z])card(?![a-z])|karte|kartenzahlung", "card"),
+        (r"(?<![a-z])(cash|efectivo|contado|bargeld)(?![a-z])|(?<![a-z])bar(?![a-z])(?=.*\d)", "cash"),
+        (r"paypal", "paypal"),
     )
+)
+
+
+def extract_payment_method(rows: Sequence[Row]) -> Found | None:
+    """How it was paid, from the payment rows under the total (cash, card, visa, ...). Rows above the first
+    amount (the merchant's header: 'BAR EL PUERTO') are not payment rows."""
+    first_amount = next((i for i, row in enumerate(rows) if _row_amounts(row)), len(rows))
+    for row in rows[first_amount:]:
+        for pattern, name in _PAYMENT_METHODS:
+            m = pattern.search(row.text)
+            if m:
+                return _field(name, 0.9 if _row_amounts(row) else 0.7, row.lines_between(m.start(), m.end()), raw=row.text)
+    return None
+
+
+_QTY = re.compile(r"^\s*(?P<q>\d{1,3})\s*[xX*@]\s+|\s(?P<q2>\d{1,3})\s*[xX*@]\s*(?=\d)")
+
+
+def extract_line_items(rows: Sequence[Row], *, stop_at: int | None = None) -> list[LineItem]:
+    """Article rows: text then an amount at the end, between the header and the first subtotal/total row."""
+    items: list[LineItem] = []
+    seen_amount = False
+    for i, row in enumerate(rows):
+        if stop_at is not None and i >= stop_at:
+            break
+        text = row.text
+        if _SUBTOTAL.search(text) or _total_strength(text) or (seen_amount and _TOTAL.search(text)):
+            if seen_amount:
+                break
+            continue
+        amounts = _row_amounts(row)
+        if not amounts or _TAX_ROW.search(text) or _PAID.search(text) or _CHANGE.search(text) or _CONTACT.search(text):
+            continue
+        last = amounts[-1]
+        head = text[: amounts[0].start].strip()
+        description = re.sub(r"^\s*\d{1,3}\s*[xX*@]\s+", "", head).strip(" :-*")
+        if not re.search(r"[A-Za-zÀ-ÿ]{2,}", description) or find_dates(text):
+            continue
+        seen_amount = True
+        q = _QTY.search(text)
+        qty = (q["q"] or q["q2"]) if q else None
+        line = row.line_at(last.start, last.end)
+        desc_lines = row.lines_between(0, max(len(head), 1))
+        item = LineItem(
+            description=_field(description, 0.8, desc_lines, raw=head).field,
+            quantity=_field(qty, 0.8, desc_lines, raw=q.group(0).strip()).field if qty else None,
+            unit_price=(_field(amounts[-2].text, 0.7, [row.line_at(amounts[-2].start, amounts[-2].end)], raw=amounts[-2].raw).field
+                        if len(amounts) >= 2 else None),
+            amount=_field(last.text, 0.9, [line], raw=last.raw).field,
+            bbox=row.bbox,
+            page=row.page,
+        )
+        items.append(item)
+    return items
+
+
+# ---------------------------------------------------------------- invoice parties, due date
+_DUE_KEY = re.compile(r"due\s*date|payment\s*due|vencimiento|f[aä]llig|zahlbar\s*bis|pay\s*by", re.IGNORECASE)
+_CUSTOMER_LABEL = re.compile(
+    r"^(?:bill(?:ed)?\s*to|sold\s*to|invoice\s*to|customer(?:\s*name)?|client|cliente|facturar\s*a|destinatario|kunde|rechnung\s*an)\s*[:.]?\s*(?P<v>.*)$",
+    re.IGNORECASE,
+)
+
+
+def extract_due_date(rows: Sequence[Row], *, day_first: bool) -> Found | None:
+    for row in rows:
+        if _DUE_KEY.search(row.text):
+            for m in find_dates(row.text, day_first=day_first):
+                return _field(m.value.isoformat(), 1.0, row.lines_between(m.start, m.end), raw=m.raw)
+    return None
+
+
+def extract_customer(rows: Sequence[Row]) -> Found | None:
+    """The name after BILL TO / CLIENTE (same row, else the row below)."""
+    for i, row in enumerate(rows):
+        m = _CUSTOMER_LABEL.match(row.text.strip())
+        if not m:
+            continue
+        value = m["v"].strip(" :")
+        if _is_texty(value):
+            return _field(value, 1.0, row.lines, raw=row.text)
+        if i + 1 < len(rows) and _is_texty(rows[i + 1].text):
+            return _field(rows[i + 1].text.strip(), 0.85, rows[i + 1].lines)
+    return None
+
+
+# ---------------------------------------------------------------- letters
+_SUBJECT = re.compile(r"^(?:subject|re|asunto|ref(?:erencia)?|betreff|objeto)\s*[:.]\s*(?P<v>.+)$", re.IGNORECASE)
+_SALUTATION = re.compile(r"^(?:dear|estimad[oa](?:/a)?|querid[oa]|sehr\s*geehrte[r]?|hello|hola)\s+(?P<v>[^,:]+)[,:]?\s*$", re.IGNORECASE)
+
+
+def extract_subject(rows: Sequence[Row]) -> Found | None:
+    for row in rows:
+        m = _SUBJECT.match(row.text.strip())
+        if m:
+            return _field(m["v"].strip(), 1.0, row.lines, raw=row.text)
+    return None
+
+
+def extract_recipient(rows: Sequence[Row]) -> Found | None:
+    """The name in the salutation (Dear X, / Estimado/a X,), else the name on a TO / PARA row."""
+    for row in rows:
+        m = _SALUTATION.match(row.text.strip())
+        if m and _is_texty(m["v"]):
+            return _field(m["v"].strip(), 0.9, row.lines, raw=row.text)
+    for row in rows:
+        m = re.match(r"^(?:to|para|an)\s*:\s*(?P<v>.+)$", row.text.strip(), re.IGNORECASE)
+        if m and _is_texty(m["v"]):
+            return _field(m["v"].strip(), 0.9, row.lines, raw=row.text)
+    return None
+
+
+def extract_sender(rows: Sequence[Row]) -> Found | None:
+    """The letterhead: the first text-like row of the page (a name or a company)."""
+    for row in _header_rows(rows)[:6]:
+        text = row.text.strip()
+        if _SALUTATION.match(text) or _SUBJECT.match(text):
+            break  # the letterhead is above the salutation and the subject
+        if _is_texty(text) and not find_dates(text) and not _CONTACT.search(text):
+            return _field(text, 0.7, row.lines)
+    return None

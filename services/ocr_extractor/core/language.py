@@ -1,4 +1,4 @@
-"""English or Spanish, from counts of frequent words: cheap, dependency-free and good enough to pick
+"""English, Spanish or German, from counts of frequent words: cheap, dependency-free and good enough to pick
 keywords and date order on receipts, invoices and letters."""
 
 import re
@@ -14,23 +14,27 @@ _STOP_WORDS: dict[str, frozenset[str]] = {
         "estimada fecha factura importe iva efectivo cambio cantidad precio tarjeta cliente ticket base "
         "imponible pagar calle avenida tienda compra recibo señor señora saludos nº número".split()
     ),
+    "de": frozenset(
+        "der die das und mit für von zu zur zum ist nicht bitte danke vielen dank ihr ihre sie wir summe gesamt "
+        "betrag zahlen bar rückgeld gegeben mwst ust netto brutto steuer datum uhrzeit kasse beleg rechnung "
+        "kunde artikel menge preis straße str filiale einkauf".split()
+    ),
 }
-_WORD = re.compile(r"[a-záéíóúñü]+", re.IGNORECASE)
+_WORD = re.compile(r"[a-záéíóúñüäöß]+", re.IGNORECASE)
 
 
 def language_scores(text: str) -> dict[str, int]:
     words = [w.lower() for w in _WORD.findall(text)]
     scores = {lang: sum(1 for w in words if w in vocab) for lang, vocab in _STOP_WORDS.items()}
-    # Spanish-only letters are strong evidence on their own.
+    # letters only one of the languages uses are strong evidence on their own
     scores["es"] += 2 * len(re.findall(r"[ñáéíóú¿¡]", text.lower()))
+    scores["de"] += 2 * len(re.findall(r"[äöüß]", text.lower()))
     return scores
 
 
 def detect_language(text: str, default: str = "en") -> tuple[str, dict[str, int]]:
-    """('en' | 'es', scores); ties go to `default`."""
+    """('en' | 'es' | 'de', scores); ties with the best go to `default`."""
     scores = language_scores(text)
-    if scores["es"] > scores["en"]:
-        return "es", scores
-    if scores["en"] > scores["es"]:
-        return "en", scores
-    return default, scores
+    best = max(scores.values())
+    winners = [lang for lang, score in scores.items() if score == best]
+    return (default if default in winners or len(winners) > 1 else winners[0]), scores

@@ -131,11 +131,40 @@ def _is_current(target: Path, provenance: dict[str, Any], spec: ModelSpec, sourc
     return onnx.is_file() and yml.is_file() and sha256_of(onnx) == source_sha
 
 
-def prepare(models_dir: Path, *, force: bool = False) -> dict[str, Any]:
-    """Build `models_dir/ocr/<model>/{inference.onnx, inference.yml}` from the rapidocr wheel; return the provenance.
+def prepare(models_dir: Path, *, force: bool = False, calibrate_confidence: bool = True,
+            calibration_seeds: int = 3) -> dict[str, Any]:
+    """Build `models_dir/ocr/<model>/{inference.onnx, inference.yml}` from the rapidocr wheel, then (unless
+    present) fit the field-confidence calibration on generated documents; return the provenance.
 
     Files are written to a temporary name and renamed, so a concurrent reader never sees half a model.
     """
+    result = prepare_ocr_models(models_dir, force=force)
+    if calibrate_confidence:
+        result["calibration"] = prepare_calibration(models_dir, force=force or result["changed"], seeds=calibration_seeds)
+    return result
+
+
+def prepare_calibration(models_dir: Path, *, force: bool = False, seeds: int = 3) -> dict[str, Any]:
+    """Fit `models_dir/extraction/calibration.json` with the PaddleOCR engine just prepared (idempotent)."""
+    from ocr_extractor.core.layout import build_ocr_result
+    from ocr_extractor.models.calibrate import calibrate, calibration_path, load_calibration
+    from ocr_extractor.models.engines import PaddleEngine
+    from ocr_extractor.settings import OcrExtractorSettings
+
+    path = calibration_path(models_dir)
+    if path.is_file() and not force:
+        try:
+            cal = load_calibration(models_dir)
+            return {"path": str(path), "version": cal.version, "changed": False, **cal.metrics}
+        except (OSError, ValueError, KeyError):
+            logger.warning("calibration at %s is unreadable or stale; refitting", path)
+    engine = PaddleEngine(OcrExtractorSettings(IRIS_MODELS_DIR=models_dir))
+    cal = calibrate(models_dir, lambda image: build_ocr_result("paddleocr", [engine.recognize(image)]), seeds=range(seeds))
+    return {"path": str(path), "version": cal.version, "changed": True, **cal.metrics}
+
+
+def prepare_ocr_models(models_dir: Path, *, force: bool = False) -> dict[str, Any]:
+    """The PaddleOCR model folders and their provenance."""
     root = ocr_dir(models_dir)
     root.mkdir(parents=True, exist_ok=True)
     provenance_path = root / PROVENANCE_FILE

@@ -12,7 +12,9 @@ from iris_common.contract.extraction import OcrResult
 from iris_common.contract.health import CheckResult
 from iris_common.errors import OcrFailed, ServiceUnavailable
 
+from ocr_extractor.core.calibration import Calibration
 from ocr_extractor.core.layout import build_ocr_result
+from ocr_extractor.models.calibrate import calibration_path, load_calibration
 from ocr_extractor.models.engines import ENGINES, OcrEngine, build_engine
 from ocr_extractor.settings import OcrExtractorSettings
 
@@ -28,11 +30,19 @@ class OcrRuntime:
         self.engine: OcrEngine | None = None
         self.error: str | None = None
         self.load_seconds: float | None = None
+        self.calibration: Calibration | None = None
+        self.calibration_error: str | None = None
 
     def load(self) -> None:
         if self.engine is not None:
             return
         started = time.perf_counter()
+        try:
+            self.calibration, self.calibration_error = load_calibration(self.settings.models_dir), None
+        except (OSError, ValueError, KeyError) as exc:
+            # fields still get OCR x evidence confidences; /health says degraded with the reason
+            self.calibration, self.calibration_error = None, f"{type(exc).__name__}: {exc}"
+            logger.warning("field-confidence calibration not loaded: %s", self.calibration_error)
         try:
             self.engine = build_engine(self.settings)
             # one warm-up call: the first inference allocates buffers and would otherwise slow the first request
@@ -50,7 +60,14 @@ class OcrRuntime:
                 ok=self.engine is not None,
                 detail=f"{self.settings.ocr_engine} loaded" if self.engine is not None else (self.error or "not loaded yet"),
                 info={"engine": self.settings.ocr_engine, "load_seconds": self.load_seconds},
-            )
+            ),
+            "confidence_calibration": CheckResult(
+                ok=self.calibration is not None,
+                critical=False,
+                detail=(f"version {self.calibration.version}" if self.calibration is not None
+                        else (self.calibration_error or "not loaded yet") + "; confidences are uncalibrated"),
+                info={"path": str(calibration_path(self.settings.models_dir))},
+            ),
         }
 
     def describe(self) -> dict[str, Any]:
@@ -63,7 +80,20 @@ class OcrRuntime:
         if self.engine is not None:
             info.update(self.engine.describe())
             info["engine"] = self.settings.ocr_engine
+        info["models"] = [*info.get("models", []), self._calibration_model()]
         return info
+
+    def _calibration_model(self) -> dict[str, Any]:
+        cal = self.calibration
+        return {
+            "role": "field_confidence_calibration",
+            "backend": "iris-logistic",
+            "model_id": "field-confidence",
+            "version": cal.version if cal is not None else "uncalibrated",
+            "weights_source": str(calibration_path(self.settings.models_dir)) if cal is not None else None,
+            "fitted_on": cal.fitted_on if cal is not None else None,
+            "metrics": cal.metrics if cal is not None else None,
+        }
 
     def recognize(self, pages: list[np.ndarray]) -> OcrResult:
         """OCR every page; SVC001 when the engine is not loaded, OCR001 when it fails on this input."""

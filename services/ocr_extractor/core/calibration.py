@@ -1,0 +1,99 @@
+"""Field confidence that means something: a logistic map from a few features to P(value is right).
+
+Features of a field: the OCR confidence of its weakest line (as a logit), the rule evidence (keyword,
+grammar, position, in [0, 1]), whether a cross-field check it takes part in passed or failed, and its kind
+(date, amount, name, address, id, other), since kinds differ in how often the rules are right. The map is
+fitted on labelled fields by `models.calibrate` (at `iris setup`) and stored as a versioned JSON artifact;
+this module holds only the pure parts: features, fitting, applying, the expected calibration error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+GROUPS = ("date", "amount", "name", "address", "id", "other")
+FIELD_GROUPS = {
+    "date": "date", "due_date": "date",
+    "total": "amount", "subtotal": "amount", "tax": "amount",
+    "merchant_name": "name", "vendor_name": "name", "customer_name": "name", "sender": "name", "recipient": "name",
+    "merchant_address": "address", "vendor_address": "address",
+    "merchant_tax_id": "id", "vendor_tax_id": "id", "invoice_number": "id",
+}
+FEATURES = ("bias", "logit_ocr", "evidence", "check_passed", "check_failed", *(f"group_{g}" for g in GROUPS))
+
+
+def group_of(name: str) -> str:
+    return FIELD_GROUPS.get(name, "other")
+
+
+def features(ocr: float, evidence: float, passed: bool, failed: bool, group: str) -> list[float]:
+    p = min(max(ocr, 1e-3), 1 - 1e-3)
+    return [1.0, math.log(p / (1 - p)), evidence, float(passed), float(failed), *(float(group == g) for g in GROUPS)]
+
+
+def uncalibrated(ocr: float, evidence: float, passed: bool, failed: bool) -> float:
+    """What confidence is without a fitted artifact: OCR x evidence, halved by a failed check."""
+    return ocr * evidence * (0.5 if failed else 1.0)
+
+
+@dataclass
+class Calibration:
+    """A fitted map. `version` is a content hash, so outputs can name the map that produced them."""
+
+    coef: list[float]
+    version: str = "uncalibrated"
+    fitted_on: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    features: tuple[str, ...] = FEATURES
+
+    def probability(self, x: Sequence[float]) -> float:
+        z = sum(c * v for c, v in zip(self.coef, x))
+        z = max(min(z, 30.0), -30.0)
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def to_json(self) -> str:
+        return json.dumps({**asdict(self), "features": list(self.features)}, indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> Calibration:
+        data = json.loads(text)
+        if tuple(data.get("features", ())) != FEATURES:
+            raise ValueError(f"calibration features {data.get('features')} do not match this code's {list(FEATURES)}")
+        return cls(coef=[float(c) for c in data["coef"]], version=data["version"], fitted_on=data.get("fitted_on", {}),
+                   metrics=data.get("metrics", {}))
+
+
+def fit(x: Sequence[Sequence[float]], y: Sequence[int], *, fitted_on: dict[str, Any] | None = None) -> Calibration:
+    """Logistic regression (L2, C=1) on the features; the bias column is the intercept."""
+    from sklearn.linear_model import LogisticRegression
+
+    if len(set(y)) < 2:
+        raise ValueError("calibration needs both right and wrong fields")
+    model = LogisticRegression(C=1.0, fit_intercept=False, max_iter=2000)
+    model.fit([list(r) for r in x], list(y))
+    coef = [round(float(c), 6) for c in model.coef_[0]]
+    version = hashlib.sha256(json.dumps(coef).encode()).hexdigest()[:12]
+    cal = Calibration(coef=coef, version=version, fitted_on=fitted_on or {})
+    probs = [cal.probability(r) for r in x]
+    cal.metrics = {"n": len(y), "accuracy": round(sum(y) / len(y), 4), "ece_in_sample": round(ece(probs, y), 4)}
+    return cal
+
+
+def ece(probs: Sequence[float], labels: Sequence[int], bins: int = 10) -> float:
+    """Expected calibration error: bin-weighted |accuracy - mean confidence| over equal-width bins."""
+    if not probs:
+        return 0.0
+    total, n = 0.0, len(probs)
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        idx = [i for i, p in enumerate(probs) if lo <= p < hi or (b == bins - 1 and p == 1.0)]
+        if idx:
+            acc = sum(labels[i] for i in idx) / len(idx)
+            conf = sum(probs[i] for i in idx) / len(idx)
+            total += len(idx) / n * abs(acc - conf)
+    return total

@@ -1,0 +1,221 @@
+"""One OCR result -> the structured document of its type: find fields (core.fields), normalise them, run the
+cross-field checks, derive calibrated confidences, blank what is under the threshold.
+
+Every field of the type's schema is present in the output: a field looked for but not found has a null value,
+confidence 0 and needs_review, so a client can tell 'not found' from 'not asked'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from iris_common.contract.extraction import (
+    SCHEMA_VERSIONS,
+    DocumentType,
+    ExtractedField,
+    KeyValuePair,
+    LineItem,
+    OcrResult,
+    StructuredDocument,
+    TextBlock,
+)
+
+from ocr_extractor.core.calibration import Calibration, features, group_of, uncalibrated
+from ocr_extractor.core.fields import (
+    Found,
+    Row,
+    _slug,
+    build_rows,
+    extract_customer,
+    extract_date,
+    extract_due_date,
+    extract_invoice_number,
+    extract_key_values,
+    extract_line_items,
+    extract_merchant,
+    extract_payment_method,
+    extract_recipient,
+    extract_sender,
+    extract_subject,
+    extract_subtotal,
+    extract_tax,
+    extract_tax_id,
+    extract_text_blocks,
+    extract_time,
+    extract_total,
+    extract_vendor,
+)
+from ocr_extractor.core.normalise import currencies_in, document_currency
+from ocr_extractor.core.schemas import field_names
+from ocr_extractor.core.validation import validate
+
+AMOUNT_FIELDS = ("subtotal", "tax", "total")
+_FOUR_DECIMALS = 4
+
+
+def _currency(rows: Sequence[Row], language: str) -> Found | None:
+    code, evidence = document_currency([row.text for row in rows], language)
+    if code is None:
+        return None
+    row = next((r for r in rows if code in currencies_in(r.text)), None)
+    if row is None:  # no mark printed: the language's currency, without a box
+        return Found(ExtractedField(value=code, raw=None, confidence=evidence), 1.0, evidence)
+    mark_line = next((ln for ln in row.lines if code in currencies_in(ln.text)), row.lines[0])
+    return Found(
+        ExtractedField(value=code, raw=mark_line.text, confidence=evidence, bbox=mark_line.bbox, page=mark_line.page),
+        mark_line.confidence,
+        evidence,
+    )
+
+
+def _receipt(rows: Sequence[Row], day_first: bool, language: str) -> dict[str, Found | None]:
+    name, address = extract_merchant(rows)
+    return {
+        "merchant_name": name,
+        "merchant_address": address,
+        "merchant_tax_id": extract_tax_id(rows),
+        "date": extract_date(rows, default_day_first=day_first),
+        "time": extract_time(rows),
+        "currency": _currency(rows, language),
+        "subtotal": extract_subtotal(rows),
+        "tax": extract_tax(rows),
+        "total": extract_total(rows),
+        "payment_method": extract_payment_method(rows),
+    }
+
+
+def _invoice(rows: Sequence[Row], day_first: bool, language: str) -> dict[str, Found | None]:
+    _, address = extract_merchant(rows)
+    return {
+        "invoice_number": extract_invoice_number(rows),
+        "date": extract_date(rows, default_day_first=day_first),
+        "due_date": extract_due_date(rows, day_first=day_first),
+        "vendor_name": extract_vendor(rows),
+        "vendor_address": address,
+        "vendor_tax_id": extract_tax_id(rows),
+        "customer_name": extract_customer(rows),
+        "currency": _currency(rows, language),
+        "subtotal": extract_subtotal(rows),
+        "tax": extract_tax(rows),
+        "total": extract_total(rows),
+    }
+
+
+def _letter(rows: Sequence[Row], day_first: bool, language: str) -> dict[str, Found | None]:
+    return {
+        "sender": extract_sender(rows),
+        "recipient": extract_recipient(rows),
+        "date": extract_date(rows, default_day_first=day_first),
+        "subject": extract_subject(rows),
+    }
+
+
+_EXTRACTORS: dict[DocumentType, Callable[[Sequence[Row], bool, str], dict[str, Found | None]]] = {
+    DocumentType.RECEIPT: _receipt,
+    DocumentType.INVOICE: _invoice,
+    DocumentType.LETTER: _letter,
+}
+
+
+def apply_threshold(fields: dict[str, ExtractedField], threshold: float) -> list[str]:
+    """Blank the value of every field under `threshold`, keep it as `candidate`; returns their names."""
+    flagged = []
+    for name, f in fields.items():
+        if f.value is not None and f.confidence < threshold:
+            f.candidate, f.value, f.needs_review = f.value, None, True
+            flagged.append(name)
+    return flagged
+
+
+def _confidence(found: Found, group: str, passed: bool, failed: bool, calibration: Calibration | None) -> float:
+    if calibration is None:
+        value = uncalibrated(found.ocr, found.evidence, passed, failed)
+    else:
+        value = calibration.probability(features(found.ocr, found.evidence, passed, failed, group))
+    return round(min(max(value, 0.0), 1.0), _FOUR_DECIMALS)
+
+
+def extract_document(
+    ocr: OcrResult,
+    document_type: DocumentType,
+    *,
+    confidence_threshold: float = 0.0,
+    default_day_first: bool = True,
+    calibration: Calibration | None = None,
+    today: date | None = None,
+    features_out: dict[str, list[float]] | None = None,
+) -> StructuredDocument:
+    """Structured fields of one OCR result (see the module docstring). `features_out`, when given, receives
+    each found field's calibration features (what `models.calibrate` fits on)."""
+    rows = build_rows(ocr)
+    day_first = default_day_first if ocr.language == "en" else True
+    found: dict[str, Found | None] = {}
+    extractor = _EXTRACTORS.get(document_type)
+    if extractor is not None:
+        found = extractor(rows, day_first, ocr.language)
+    line_items: list[LineItem] = []
+    if document_type in (DocumentType.RECEIPT, DocumentType.INVOICE):
+        line_items = extract_line_items(rows)
+        currency = found.get("currency")
+        for name in AMOUNT_FIELDS:
+            if found.get(name) is not None and currency is not None:
+                found[name].field.currency = currency.field.value  # type: ignore[union-attr]
+        for item in line_items:
+            for part in (item.unit_price, item.amount):
+                if part is not None and currency is not None:
+                    part.currency = currency.field.value
+
+    fields = {name: f.field for name, f in found.items() if f is not None}
+    flags = {name: f.flags for name, f in found.items() if f is not None}
+    checks = validate(fields, line_items, flags, today or date.today())
+    passed = {n for c in checks if c.passed for n in c.fields}
+    failed = {n for c in checks if not c.passed for n in c.fields}
+    for c in checks:
+        if not c.passed:
+            for n in c.fields:
+                if n in flags:
+                    flags[n].append(f"check_failed:{c.name}")
+
+    out: dict[str, ExtractedField] = {}
+    for name, f in found.items():
+        if f is None:
+            out[name] = ExtractedField(value=None, confidence=0.0, needs_review=True)
+            continue
+        f.field.confidence = _confidence(f, group_of(name), name in passed, name in failed, calibration)
+        if features_out is not None:
+            features_out[name] = features(f.ocr, f.evidence, name in passed, name in failed, group_of(name))
+        f.field.flags = sorted(set(flags.get(name, [])))
+        out[name] = f.field
+    for name in field_names(document_type):  # schema fields no finder handles for this type
+        out.setdefault(name, ExtractedField(value=None, confidence=0.0, needs_review=True))
+
+    key_values: list[KeyValuePair] = []
+    text_blocks: list[TextBlock] = []
+    if document_type == DocumentType.FORM:
+        key_values = extract_key_values(rows)
+        for pair in key_values:
+            name, n = _slug(pair.key), 2
+            while name in out:
+                name, n = f"{_slug(pair.key)}_{n}", n + 1
+            f = ExtractedField(value=pair.value, raw=f"{pair.key}: {pair.value}", confidence=pair.confidence,
+                               bbox=pair.value_bbox, page=pair.page)
+            f.confidence = _confidence(Found(f, pair.confidence, 0.8), "other", False, False, calibration)
+            out[name] = f
+    if document_type in (DocumentType.LETTER, DocumentType.OTHER, DocumentType.FORM):
+        text_blocks = extract_text_blocks(rows)
+    flagged = apply_threshold(out, confidence_threshold)
+    flagged += [name for name, f in out.items() if f.value is None and f.candidate is None]
+    return StructuredDocument(
+        document_type=document_type,
+        schema_version=SCHEMA_VERSIONS[document_type],
+        language=ocr.language,
+        fields=out,
+        line_items=line_items,
+        key_values=key_values,
+        text_blocks=text_blocks,
+        validation=checks,
+        confidence_threshold=confidence_threshold,
+        fields_needing_review=sorted(set(flagged)),
+    )
+
