@@ -51,5 +51,5 @@ def test_session_models_dir_holds_a_fitted_versioned_calibration(models_dir):
     cal = load_calibration(models_dir)
     assert cal.version == data["version"] and len(cal.version) == 12
     assert cal.fitted_on["sources"]["docgen"]["fields"] == cal.metrics["n"] > 10
-    again = prepare(models_dir)  # idempotent: the artifact is kept
+    again = prepare(models_dir, calibration_seeds=1)  # idempotent: the artifact is kept
     assert again["calibration"]["changed"] is False and again["calibration"]["version"] == cal.version

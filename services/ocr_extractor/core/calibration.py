@@ -2,7 +2,7 @@
 
 Features of a field: the OCR confidence of its weakest line (as a logit), the rule evidence (keyword,
 grammar, position, in [0, 1]), whether a cross-field check it takes part in passed or failed, and its kind
-(date, amount, name, address, id, other), since kinds differ in how often the rules are right. The map is
+(date, amount, name, address, id, form key/value pair, other), since kinds differ in how often the rules are right. The map is
 fitted on labelled fields by `models.calibrate` (at `iris setup`) and stored as a versioned JSON artifact;
 this module holds only the pure parts: features, fitting, applying, the expected calibration error.
 """
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-GROUPS = ("date", "amount", "name", "address", "id", "other")
+GROUPS = ("date", "amount", "name", "address", "id", "pair", "other")
 FIELD_GROUPS = {
     "date": "date", "due_date": "date",
     "total": "amount", "subtotal": "amount", "tax": "amount",

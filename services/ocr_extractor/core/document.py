@@ -194,14 +194,18 @@ def extract_document(
     text_blocks: list[TextBlock] = []
     if document_type == DocumentType.FORM:
         key_values = extract_key_values(rows)
-        for pair in key_values:
+        for i, pair in enumerate(key_values):
+            # one box 'Key: value' is the surest reading; a 'Key:' box with a neighbour next; a label by layout last
+            evidence = 1.0 if pair.value_bbox == pair.key_bbox else (0.85 if pair.key.rstrip().endswith(":") or ":" in pair.key else 0.7)
+            pair_found = Found(ExtractedField(value=pair.value, confidence=pair.confidence), pair.confidence, evidence)
+            pair.confidence = _confidence(pair_found, "pair", False, False, calibration)
+            if features_out is not None:
+                features_out[f"key_values[{i}]"] = features(pair_found.ocr, evidence, False, False, "pair")
             name, n = _slug(pair.key), 2
             while name in out:
                 name, n = f"{_slug(pair.key)}_{n}", n + 1
-            f = ExtractedField(value=pair.value, raw=f"{pair.key}: {pair.value}", confidence=pair.confidence,
-                               bbox=pair.value_bbox, page=pair.page)
-            f.confidence = _confidence(Found(f, pair.confidence, 0.8), "other", False, False, calibration)
-            out[name] = f
+            out[name] = ExtractedField(value=pair.value, raw=f"{pair.key}: {pair.value}", confidence=pair.confidence,
+                                       bbox=pair.value_bbox, page=pair.page)
     if document_type in (DocumentType.LETTER, DocumentType.OTHER, DocumentType.FORM):
         text_blocks = extract_text_blocks(rows)
     flagged = apply_threshold(out, confidence_threshold)

@@ -102,17 +102,22 @@ def calibrate(
     recognize: Callable[[np.ndarray], OcrResult],
     *,
     seeds: Iterable[int] = range(3),
-    extra_samples: Path | None = None,
+    extra_samples: Iterable[Path] = (),
     engine: str = "paddle",
 ) -> Calibration:
     """Collect labelled fields, fit, write the artifact atomically; returns the calibration."""
     seeds = list(seeds)
     samples = docgen_samples(recognize, seeds=seeds)
     sources: dict[str, Any] = {"docgen": {"seeds": seeds, "kinds": list(DOCGEN_KINDS), "fields": len(samples)}}
-    if extra_samples is not None and extra_samples.is_file():
-        extra = read_samples(extra_samples)
+    for path in sorted(extra_samples):
+        try:
+            extra = read_samples(path)
+        except (OSError, ValueError, KeyError) as exc:
+            logger.warning("labelled samples %s skipped: %s", path, exc)
+            continue
+        extra = [(x, y) for x, y in extra if len(x) == len(samples[0][0])] if samples else extra
         samples += extra
-        sources["extra_samples"] = {"path": str(extra_samples), "fields": len(extra)}
+        sources[f"samples:{path.name}"] = {"path": str(path), "fields": len(extra)}
     cal = fit([x for x, _ in samples], [y for _, y in samples], fitted_on={"engine": engine, "sources": sources})
     path = calibration_path(models_dir)
     path.parent.mkdir(parents=True, exist_ok=True)

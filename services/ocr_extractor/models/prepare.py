@@ -132,7 +132,7 @@ def _is_current(target: Path, provenance: dict[str, Any], spec: ModelSpec, sourc
 
 
 def prepare(models_dir: Path, *, force: bool = False, calibrate_confidence: bool = True,
-            calibration_seeds: int = 3) -> dict[str, Any]:
+            calibration_seeds: int = 3, calibration_samples: Path | None = None) -> dict[str, Any]:
     """Build `models_dir/ocr/<model>/{inference.onnx, inference.yml}` from the rapidocr wheel, then (unless
     present) fit the field-confidence calibration on generated documents; return the provenance.
 
@@ -140,12 +140,14 @@ def prepare(models_dir: Path, *, force: bool = False, calibrate_confidence: bool
     """
     result = prepare_ocr_models(models_dir, force=force)
     if calibrate_confidence:
-        result["calibration"] = prepare_calibration(models_dir, force=force or result["changed"], seeds=calibration_seeds)
+        result["calibration"] = prepare_calibration(models_dir, force=force or result["changed"], seeds=calibration_seeds,
+                                                    samples_dir=calibration_samples)
     return result
 
 
-def prepare_calibration(models_dir: Path, *, force: bool = False, seeds: int = 3) -> dict[str, Any]:
-    """Fit `models_dir/extraction/calibration.json` with the PaddleOCR engine just prepared (idempotent)."""
+def prepare_calibration(models_dir: Path, *, force: bool = False, seeds: int = 3, samples_dir: Path | None = None) -> dict[str, Any]:
+    """Fit `models_dir/extraction/calibration.json` with the PaddleOCR engine just prepared (idempotent), on
+    generated documents plus the labelled samples `*.jsonl` of `samples_dir` (default $IRIS_HOME/calibration)."""
     from ocr_extractor.core.layout import build_ocr_result
     from ocr_extractor.models.calibrate import calibrate, calibration_path, load_calibration
     from ocr_extractor.models.engines import PaddleEngine
@@ -158,8 +160,11 @@ def prepare_calibration(models_dir: Path, *, force: bool = False, seeds: int = 3
             return {"path": str(path), "version": cal.version, "changed": False, **cal.metrics}
         except (OSError, ValueError, KeyError):
             logger.warning("calibration at %s is unreadable or stale; refitting", path)
-    engine = PaddleEngine(OcrExtractorSettings(IRIS_MODELS_DIR=models_dir))
-    cal = calibrate(models_dir, lambda image: build_ocr_result("paddleocr", [engine.recognize(image)]), seeds=range(seeds))
+    settings = OcrExtractorSettings(IRIS_MODELS_DIR=models_dir)
+    engine = PaddleEngine(settings)
+    extra = sorted((samples_dir or settings.iris_home / "calibration").glob("*.jsonl"))  # the user's labelled fields
+    cal = calibrate(models_dir, lambda image: build_ocr_result("paddleocr", [engine.recognize(image)]), seeds=range(seeds),
+                    extra_samples=extra)
     return {"path": str(path), "version": cal.version, "changed": True, **cal.metrics}
 
 
