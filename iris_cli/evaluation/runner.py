@@ -12,6 +12,7 @@ X-Request-ID), with one retry of a retryable failure instead of Prefect's task r
 
 import asyncio
 import base64
+import json
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -65,6 +66,14 @@ class PipelineRunner:
             await asyncio.sleep(2.0)
             return (await client.call(service, "POST", path, request_id=request_id, **request))["data"]
 
+    def _extract_form(self, run: PipelineRun) -> dict[str, str]:
+        """The extract request's form fields; phase 1's transform lets the service map boxes back onto the upload
+        (a service without that option ignores the field)."""
+        form = {"document_type": run.extraction_type or "other", "confidence_threshold": str(self.confidence_threshold)}
+        if run.transform:
+            form["source_transform"] = json.dumps(run.transform)
+        return form
+
     async def run(self, path: Path, document_type: str | None) -> PipelineRun:
         """`document_type` None extracts with the classifier's answer (as the flow does without one)."""
         run = PipelineRun(request_id=f"iris-eval-{uuid.uuid4().hex[:12]}")
@@ -93,7 +102,7 @@ class PipelineRunner:
                 phase, t = f"extract ({url})", time.perf_counter()
                 run.extractions[url] = await self._call(
                     self.ocr_clients[url], "ocr-extractor", "/extract_json", run.request_id, files=upload,
-                    data={"document_type": run.extraction_type, "confidence_threshold": str(self.confidence_threshold)})
+                    data=self._extract_form(run))
                 run.extract_seconds[url] = time.perf_counter() - t
                 if i == 0:
                     run.phase_seconds["extract"] = run.extract_seconds[url]
