@@ -2,9 +2,11 @@
 
 Why over HTTP with `IrisClient` and not through the Prefect flow `process_document`: an evaluation wants the
 extraction of THIS code on THIS document, every time. The flow caches each phase under the content hash and
-model versions (a re-run after changing extraction code that keeps the model version would score the old
-output), publishes artifacts and records runs in a Prefect API, and costs extra time per document for task-run
-bookkeeping (measured in docs/evaluation.md). The steps below are the flow's own: the same endpoints, the same
+model versions, so a re-run after changing extraction code that keeps the model version scores the old output
+(measured on 3 generated receipts, shared 2-core machine under load: direct calls 10.4 / 16.0 / 11.6 s per
+document, the flow 8.3 / 9.1 / 10.1 s on first run and 1.25 / 1.25 / 1.45 s on the re-run, all cache hits: its
+bookkeeping overhead is below the noise of the shared cores; its cache is the reason). It also publishes
+artifacts and needs a Prefect API. The steps below are the flow's own: the same endpoints, the same
 form fields, the processed page passed to the later phases, the classifier's answer recorded beside the type
 used for extraction; the calls go through the same resilient client (per-service timeouts, circuit breakers,
 X-Request-ID), with one retry of a retryable failure instead of Prefect's task retries.
