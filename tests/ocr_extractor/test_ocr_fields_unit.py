@@ -28,6 +28,9 @@ from ocr_helpers import ocr_of, receipt_rows
         ("FECHA 3 ene 2019", date(2019, 1, 3)),
         ("Date:10-03-201823:03:06", date(2018, 3, 10)),  # date glued to the time by the recogniser
         ("Fecha: 2018-06-3017:32", date(2018, 6, 30)),
+        ("748433/01 02.03.2015:59", date(2020, 3, 2)),
+        ("Mar06'16 11:20AM", date(2016, 3, 6)),
+        ("JULY20,2011", date(2011, 7, 20)),  # two-digit year glued to the time 15:59
     ],
 )
 def test_dates_in_common_formats(text, expected):

@@ -119,7 +119,7 @@ _STRONG_TOTAL = re.compile(
     rf"grand\s*{_T}|{_T}\s*a\s*pagar|importe\s*(?:{_T}|a\s*pagar)|{_T}\s*(?:amount|due|payable|to\s*pay|incl|inclusive|"
     rf"\(incl|with|rounded|general|factura|eur|€|\$|usd|\(rm\)|rm\b|sales\s*\(?incl)|(?:amount|balance|total)\s*due|"
     rf"net(?:t)?\s*(?:{_T}|amt|amount)|{_T}\s*net[ao]?|amount\s*payable|rounded\s*{_T}|{_T}\s*after|(?:amount\s*)?to\s*be\s*paid|"
-    rf"amount\s*to\s*pay|{_T}\s*amt|(?<![a-z])(?:gesamt\s*)?summe(?![a-z])|zu\s*zahlen|endbetrag|gesamtbetrag|(?<![a-z])gesamt(?![a-z])",
+    rf"amount\s*to\s*pay|{_T}\s*amt|{_T}\s*ttc|net\s*[àa]\s*payer|totaal|factuur\s*totaal|(?<![a-z])(?:gesamt\s*)?summe(?![a-z])|zu\s*zahlen|endbetrag|gesamtbetrag|(?<![a-z])gesamt(?![a-z])",
     re.IGNORECASE,
 )
 _TOTAL = re.compile(
@@ -131,17 +131,17 @@ _NOT_TOTAL = re.compile(
     rf"number|no\b)|change|cambio|(?<![a-z])cash(?![a-z])|efectivo|tender|entregad|rounding|redondeo|discount|descuento|"
     rf"base\s*imponible|service\s*charge|propina|(?<![a-z])tip(?![a-z])|deposit|(?<![a-z])paid(?![a-z])|payment|"
     rf"pago|card|tarjeta|visa|master|credit|voucher|saving|balance\s*(?:points|b/f)|qty|item\s*count|zwischensumme|"
-    rf"r[üu]ckgeld|gegeben|(?<![a-z])netto(?![a-z])|kartenzahlung|ec[\s-]*karte",
+    rf"r[üu]ckgeld|gegeben|(?<![a-z])netto(?![a-z])|kartenzahlung|ec[\s-]*karte|{_T}\s*ht(?![a-z])|hors\s*taxe|excl\.?\s*btw",
     re.IGNORECASE,
 )
 _PAID = re.compile(
     r"(?<![a-z])(cash|efectivo|tendered|tender|entregado|received|recibido|paid|pagado|payment|pago|gegeben|bar)(?![a-z])", re.IGNORECASE
 )
 _CHANGE = re.compile(r"(?<![a-z])(change|cambio|vuelto|devoluci[oó]n|r[üu]ckgeld|zur[üu]ck)(?![a-z])", re.IGNORECASE)
-_ROUNDING = re.compile(r"round|redondeo", re.IGNORECASE)
+_ROUNDING = re.compile(r"(?<![a-z])round|redondeo|rundung", re.IGNORECASE)
 _TAX_ONLY = re.compile(r"(?<![a-z])(tax|gst|vat|iva|igic|mwst|ust)(?![a-z])", re.IGNORECASE)
 _INCLUSIVE = re.compile(r"incl|inclusive|incluid|con\s*iva|with|inkl|brutto", re.IGNORECASE)
-_DATE_KEY = re.compile(r"(?<![a-z])(date|dated|fecha|f\.|tarikh|issued|emisi[oó]n|datum)(?![a-z])", re.IGNORECASE)
+_DATE_KEY = re.compile(r"(?<![a-z])(date|dated|fecha|f\.|tarikh|issued|emisi[oó]n|[a-z]*datum)(?![a-z])", re.IGNORECASE)
 _NOT_DATE_KEY = re.compile(r"due\s*date|vencimiento|expir|valid|caduc|born|nacimiento|period", re.IGNORECASE)
 _HEADER_WORDS = re.compile(
     r"^(tax\s*invoice|invoice|receipt|official\s*receipt|cash\s*(sale|bill|receipt)|simplified|factura(\s*simplificada)?|"
@@ -165,7 +165,7 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE,
 )
 _COMPANY_SUFFIX = re.compile(
-    r"(?<![a-z])(sdn\.?\s*bhd|bhd|s\.?\s*l\.?u?|s\.?\s*a\.?|ltd|limited|inc|llc|gmbh|co\.|corp|enterprise|trading)\.?\s*$",
+    r"(?<![a-z])(sdn\.?\s*bhd|bhd|berhad|[s5]/b|s\.?\s*l\.?u?|s\.?\s*a\.?|ltd|limited|inc|llc|gmbh|co\.|corp|enterprise|trading)\.?\s*$",
     re.IGNORECASE,
 )
 _REG_ONLY = re.compile(r"^[\s(\[]*(?:[a-z.]*\s*)?[\d\-/ ]{4,}[a-z]?[\s)\]]*$", re.IGNORECASE)
@@ -176,7 +176,12 @@ def _letters_ratio(text: str) -> float:
     return sum(ch.isalpha() for ch in stripped) / len(stripped) if stripped else 0.0
 
 
+_REG_IN_BRACKETS = re.compile(r"[(\[][\w\s.:-]*\d{4,}[\w\s.:-]*[)\]]")
+
+
 def _is_texty(text: str) -> bool:
+    """Mostly letters, once a bracketed registration number ('(519537-X)') is set aside."""
+    text = _REG_IN_BRACKETS.sub(" ", text)
     return len(re.sub(r"[^A-Za-z0-9À-ÿ]", "", text)) >= 3 and _letters_ratio(text) >= 0.5
 
 
@@ -251,6 +256,29 @@ def _payment_total(rows: Sequence[Row]) -> Decimal | None:
     return paid - change
 
 
+_WHOLE_AMOUNT = re.compile(r"(?:₹|€|\$|£|\b(?:rs\.?|rm|eur|usd|inr|gbp|myr))\s*(?P<v>\d{1,3}(?:,\d{3})+|\d+)(?![\d.,]\d)", re.IGNORECASE)
+
+
+def _whole_amounts(text: str) -> list[AmountMatch]:
+    """Amounts without decimals, only right after a currency mark ('Grand Total Rs 1939')."""
+    return [AmountMatch(Decimal(m["v"].replace(",", "")), m.start("v"), m.end("v"), m.group(0)) for m in _WHOLE_AMOUNT.finditer(text)
+            if Decimal(m["v"].replace(",", "")) > 0]
+
+
+def _rounded_total(rows: Sequence[Row], rounding_at: list[int], total: Decimal) -> tuple[Row, AmountMatch] | None:
+    """After a rounding row, an amount a few cents from the total (and not the rounding itself) is the rounded
+    total that was paid ('Rounding RM 42.35' under 'Total Sales 42.33')."""
+    if not rounding_at:
+        return None
+    for row in rows[rounding_at[0] : rounding_at[0] + 4]:
+        if _CHANGE.search(row.text):
+            continue
+        for a in reversed(_row_amounts(row)):
+            if a.value != total and abs(a.value - total) <= Decimal("0.05") and a.value > Decimal("0.10"):
+                return row, a
+    return None
+
+
 def extract_total(rows: Sequence[Row]) -> Found | None:
     """The amount on, or right under, a row with a total keyword (subtotal, tax, change, cash, discount and
     quantity rows do not count). Among the strongest keywords it prefers, in order: the amount that equals
@@ -261,7 +289,7 @@ def extract_total(rows: Sequence[Row]) -> Found | None:
         strength = _total_strength(row.text)
         if not strength:
             continue
-        amounts = [a for a in _row_amounts(row) if a.value > 0]
+        amounts = [a for a in _row_amounts(row) if a.value > 0] or _whole_amounts(row.text)
         if amounts:
             candidates.append((amounts[-1].value, strength, i, row, amounts[-1]))
             continue
@@ -275,7 +303,7 @@ def extract_total(rows: Sequence[Row]) -> Found | None:
                 break
     if candidates:
         top = max(c[1] for c in candidates)
-        strong = [c for c in candidates if c[1] >= top - 0.2]
+        strong = [c for c in candidates if c[1] >= top - 0.15]  # a strong keyword beats a plain TOTAL
         paid = _payment_total(rows)
         rounding_at = [i for i, row in enumerate(rows) if _ROUNDING.search(row.text) and not _total_strength(row.text)]
         after_rounding = [c for c in candidates if rounding_at and c[2] > rounding_at[0]]
@@ -285,6 +313,11 @@ def extract_total(rows: Sequence[Row]) -> Found | None:
             best, certainty = min(after_rounding, key=lambda c: c[2]), 0.95
         else:
             best, certainty = max(strong, key=lambda c: (c[0], c[1])), 1.0
+            rounded = _rounded_total(rows, rounding_at, best[0])
+            if rounded is not None:
+                row, match = rounded
+                line = row.line_at(match.start, match.end)
+                return _field(match.text, 0.9 * best[1], [line], raw=line.text)
         value, strength, _, row, match = best
         line = row.line_at(match.start, match.end)
         return _field(match.text, certainty * strength, [line], raw=line.text)
@@ -317,28 +350,41 @@ def _clean_name(text: str) -> str:
     return text.strip() or text
 
 
+_LEGAL_SUFFIX = re.compile(
+    r"(?<![a-z])(?:sdn\.?\s*bhd|berhad|bhd|[s5]/b|s\.\s*l\.?u?|s\.\s*a\.?|s\.?l\.?u\.?|ltd|limited|inc|llc|gmbh|corp|plc)\.?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _could_be_name(text: str) -> bool:
+    if not _is_texty(text) or _HEADER_WORDS.search(text) or _CONTACT.search(text) or _BOILERPLATE.search(text):
+        return False
+    return not (find_dates(text) or find_amounts(text) or _total_strength(text))
+
+
 def extract_merchant(rows: Sequence[Row]) -> tuple[Found | None, Found | None]:
     """(merchant_name, merchant_address) from the top of the first page."""
     top = _header_rows(rows)[:12]
-    name_at = None
-    for i, row in enumerate(top):
-        text = row.text.strip()
-        if not _is_texty(text) or _HEADER_WORDS.search(text) or _CONTACT.search(text) or _BOILERPLATE.search(text):
-            continue
-        if find_dates(text) or find_amounts(text) or _total_strength(text):
-            continue
-        name_at = i
-        break
-    if name_at is None:
+    names = [i for i, row in enumerate(top) if _could_be_name(row.text.strip())]
+    if not names:
         return None, None
+    # the legal name (SDN BHD, S.L., LTD ...) near the top is the merchant, even under a brand or a greeting
+    legal = [i for i in names if i < 8 and _LEGAL_SUFFIX.search(_clean_name(top[i].text))]
+    name_at = legal[0] if legal else names[0]
     name_rows = [top[name_at]]
-    nxt = top[name_at + 1] if name_at + 1 < len(top) else None
-    if nxt is not None and _COMPANY_SUFFIX.search(nxt.text) and not _COMPANY_SUFFIX.search(name_rows[0].text):
-        if len(nxt.text) <= 30 and not _CONTACT.search(nxt.text):
-            name_rows.append(nxt)
+    before = [w for w in _LEGAL_SUFFIX.split(_clean_name(top[name_at].text))[0].split()
+              if not re.fullmatch(r"(?i)co\.?|\(m\)|&|and|y|de|und", w)]  # 'CO. (M)' is part of the suffix
+    if legal and len(before) <= 1 and name_at - 1 in names and not re.search(r"\d", top[name_at - 1].text):
+        name_rows.insert(0, top[name_at - 1])  # 'WESTERN EASTERN' / 'STATIONERY SDN BHD' on two rows
+        name_at -= 1
+    elif not legal:
+        nxt = top[name_at + 1] if name_at + 1 < len(top) else None
+        if nxt is not None and _COMPANY_SUFFIX.search(_clean_name(nxt.text)) and not _COMPANY_SUFFIX.search(name_rows[0].text):
+            if len(nxt.text) <= 30 and not _CONTACT.search(nxt.text):
+                name_rows.append(nxt)
     name_lines = [ln for r in name_rows for ln in r.lines]
     name_text = _clean_name(" ".join(r.text for r in name_rows))
-    suffix = any(_COMPANY_SUFFIX.search(r.text) for r in name_rows)
+    suffix = bool(legal) or any(_COMPANY_SUFFIX.search(_clean_name(r.text)) for r in name_rows)
     name = _field(name_text, 1.0 if suffix else 0.8, name_lines, raw=" ".join(r.text for r in name_rows))
 
     address_rows: list[Row] = []
@@ -366,8 +412,8 @@ def extract_merchant(rows: Sequence[Row]) -> tuple[Found | None, Found | None]:
 
 # ---------------------------------------------------------------- invoice number
 _INVOICE_NO = re.compile(
-    r"(?<![a-z])(?:invoice|inv|factura|bill|receipt|recibo|document|doc|ticket|n[uú]mero\s*de\s*factura)\.?\s*"
-    r"(?:no|num|number|n[uú]mero|nº|n°|n\.?º?|#|id)?\.?\s*(?:de\s*factura)?\s*[:#.]?\s*(?P<value>[A-Z0-9][A-Z0-9\-/_.]{2,})",
+    r"(?<![a-z])(?:invoice|inv|factura|facture|factuur|rechnung|bill|receipt|recibo|document|doc|ticket|booking|n[uú]mero\s*de\s*factura)\.?\s*"
+    r"(?:nummer|number|no|num|n[uú]mero|nr|nº|n°|n\.?º?|#|id)?\.?\s*(?:de\s*factura)?\s*[:#.]?\s*(?P<value>[A-Z0-9][A-Z0-9\-/_.]{2,})",
     re.IGNORECASE,
 )
 _INVOICE_LABEL = re.compile(
@@ -414,37 +460,95 @@ def _slug(text: str) -> str:
     return slug or "field"
 
 
+_COLON = re.compile(r":(?!\d\d)")
+
+
+def _inline_pairs(text: str) -> list[tuple[str, str, int, int]]:
+    """'Key: value  Other key: value' in one recognised line -> [(key, value, key_start, value_end)]. The first key
+    starts the line (up to 6 words); a later key is the word before its colon (two when the first is short, 'R&D
+    Group'), since the words before it end the previous value."""
+    colons = [m.start() for m in _COLON.finditer(text)]
+    keys: list[tuple[int, int]] = []  # (key start, colon position)
+    for c in colons:
+        head = text[:c]
+        words = list(re.finditer(r"\S+", head))
+        if not words:
+            continue
+        if not keys and len(words) <= 6 and _letters_ratio(head) >= 0.6:
+            keys.append((words[0].start(), c))
+            continue
+        if keys and words[-1].start() <= keys[-1][1]:
+            continue
+        first = len(words) - 1
+        if first > 0 and len(words[first - 1].group(0)) <= 4 and words[first - 1].start() > (keys[-1][1] if keys else -1):
+            first -= 1
+        key_text = text[words[first].start() : c]
+        if _letters_ratio(key_text) >= 0.6 and re.match(r"[A-Za-zÀ-ÿ#(]", key_text):
+            keys.append((words[first].start(), c))
+    out = []
+    for k, (ks, c) in enumerate(keys):
+        value_end = keys[k + 1][0] if k + 1 < len(keys) else len(text)
+        out.append((text[ks:c].strip(), text[c + 1 : value_end].strip(), ks, value_end))
+    return out
+
+
+def _continuation(rows: Sequence[Row], i: int, key_line: OcrLine, used: set[int]) -> list[OcrLine]:
+    """Lines under a value that carry on its text: single lines starting right of the key's left edge, one line
+    height apart at most, without a key of their own."""
+    out: list[OcrLine] = []
+    height = key_line.bbox[3] - key_line.bbox[1]
+    last = key_line
+    for row in rows[i + 1 : i + 10]:
+        free = [ln for ln in row.lines if ln.index not in used]
+        if row.page != key_line.page or len(free) != 1 or len(row.lines) != 1:
+            break
+        line = free[0]
+        if line.bbox[1] - last.bbox[3] > 0.8 * height or line.bbox[0] < key_line.bbox[0] - height or _COLON.search(line.text):
+            break
+        out.append(line)
+        last = line
+    return out
+
+
 def extract_key_values(rows: Sequence[Row]) -> list[KeyValuePair]:
-    """Key/value pairs: 'Key: value' in one box; 'Key:' with the value in the box to its right or right under it;
-    a short label with one value box to its right on the same row."""
+    """Key/value pairs: 'Key: value' (several in one box, a value carried on over the lines under it); 'Key:' with
+    the value in the box to its right or right under it; a short label with one value box to its right."""
     pairs: list[KeyValuePair] = []
     used: set[int] = set()
     for i, row in enumerate(rows):
         for j, line in enumerate(row.lines):
             if line.index in used:
                 continue
-            m = _KEY_COLON.match(line.text)
-            if m and _letters_ratio(m["key"]) >= 0.6:
-                key, value = m["key"].strip(), m["value"].strip()
-                value_line: OcrLine | None = None
-                if not value and j + 1 < len(row.lines):
-                    value_line = row.lines[j + 1]
-                elif not value and i + 1 < len(rows) and rows[i + 1].page == row.page:
+            inline = _inline_pairs(line.text)
+            if not inline:
+                continue
+            used.add(line.index)
+            for n, (key, value, _, _) in enumerate(inline):
+                value_lines: list[OcrLine] = []
+                last = n == len(inline) - 1
+                if not value and last and j + 1 < len(row.lines) and row.lines[j + 1].index not in used:
+                    value_lines = [row.lines[j + 1]]
+                elif not value and last and i + 1 < len(rows) and rows[i + 1].page == row.page:
                     below = [ln for ln in rows[i + 1].lines if ln.bbox[0] < line.bbox[2] and line.bbox[0] < ln.bbox[2]]
-                    if below and not _KEY_COLON.match(below[0].text):
-                        value_line = below[0]
-                if value_line is not None:
-                    value = value_line.text
-                    used.add(value_line.index)
-                used.add(line.index)
-                conf = min(line.confidence, value_line.confidence) if value_line else line.confidence
+                    if below and below[0].index not in used and not _inline_pairs(below[0].text):
+                        value_lines = [below[0]]
+                elif value and last:
+                    value_lines = _continuation(rows, i, line, used)
+                    value = " ".join([value, *(ln.text for ln in value_lines)])
+                    value_lines = [line, *value_lines]
+                if value_lines and not value:
+                    value = " ".join(ln.text for ln in value_lines)
+                used.update(ln.index for ln in value_lines)
+                if not value:
+                    continue
+                conf = min([line.confidence, *(ln.confidence for ln in value_lines)])
                 pairs.append(
                     KeyValuePair(
                         key=key,
                         value=value,
                         confidence=conf,
                         key_bbox=line.bbox,
-                        value_bbox=value_line.bbox if value_line else line.bbox,
+                        value_bbox=_union(ln.bbox for ln in value_lines) if value_lines else line.bbox,
                         page=line.page,
                     )
                 )

@@ -14,18 +14,18 @@ from decimal import Decimal
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
     [
-        "jan january ene enero",
-        "feb february febrero",
-        "mar march marzo",
-        "apr april abr abril",
-        "may mayo",
-        "jun june junio",
-        "jul july julio",
-        "aug august ago agosto",
-        "sep sept september set septiembre setiembre",
-        "oct october octubre",
-        "nov november noviembre",
-        "dec december dic diciembre",
+        "jan january ene enero januar jänner janvier januari",
+        "feb february febrero februar février fevrier februari",
+        "mar march marzo märz maerz mars maart mrt",
+        "apr april abr abril avril",
+        "may mayo mai mei",
+        "jun june junio juni juin",
+        "jul july julio juli juillet",
+        "aug august ago agosto août aout augustus",
+        "sep sept september set septiembre setiembre septembre",
+        "oct october octubre okt oktober octobre",
+        "nov november noviembre novembre",
+        "dec december dic diciembre dez dezember décembre decembre",
     ],
     start=1,
 ):
@@ -36,15 +36,16 @@ _SEP = r"\s?[-/.]\s?"
 _ISO = re.compile(
     rf"(?<!\d)(?P<y>(?:19|20)\d\d){_SEP}(?P<m>\d{{1,2}}){_SEP}(?P<d>\d{{2}}(?=\d{{1,2}}:\d\d)|\d{{1,2}}(?!\d))"
 )
-_NUMERIC = re.compile(rf"(?<![\d.,/-])(?P<a>\d{{1,2}})(?P<s1>{_SEP})(?P<b>\d{{1,2}})(?P<s2>{_SEP})(?P<y>\d{{4}}(?=\d{{1,2}}:\d\d)|\d{{4}}(?!\d)|\d{{2}}(?!\d))"
+_NUMERIC = re.compile(rf"(?<![\d.,/-])(?P<a>\d{{1,2}})(?P<s1>{_SEP})(?P<b>\d{{1,2}})(?P<s2>{_SEP})(?P<y>\d{{4}}(?=\d{{1,2}}:\d\d)|\d{{2}}(?=[0-2]\d:[0-5]\d)|\d{{4}}(?!\d)|\d{{2}}(?!\d))"
 )
-_MONTH_WORD = r"(?P<mon>[A-Za-zÁÉÍÓÚáéíóú]{3,10})\.?"
+_MONTH_WORD = r"(?P<mon>[A-Za-zÁÉÍÓÚáéíóúäéû]{3,10})\.?"
 _DAY_MONTH_YEAR = re.compile(
     rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th|º)?[\s\-./,]*(?:de\s+)?{_MONTH_WORD}[\s\-./,']*(?:de(?:l)?\s+)?(?P<y>\d{{4}}|\d{{2}})(?!\d)",
     re.IGNORECASE,
 )
 _MONTH_DAY_YEAR = re.compile(
-    rf"(?<![A-Za-z]){_MONTH_WORD}\s*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})(?!\d)", re.IGNORECASE
+    rf"(?<![A-Za-z]){_MONTH_WORD}\s*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s*(?P<y>\d{{4}})|\s*['’`]\s*(?P<y2>\d{{2}}))(?!\d)",
+    re.IGNORECASE
 )
 
 
@@ -101,7 +102,7 @@ def find_dates(text: str, *, day_first: bool = True) -> list[DateMatch]:
     for m in _MONTH_DAY_YEAR.finditer(text):
         month = _MONTHS.get(m["mon"].lower().rstrip("."))
         if month:
-            add(m, _make(_year(m["y"]), month, int(m["d"])))
+            add(m, _make(_year(m["y"] or m["y2"]), month, int(m["d"])))
     return sorted(found, key=lambda d: d.start)
 
 
@@ -119,7 +120,7 @@ def resolve_order(texts: list[str], default_day_first: bool = True) -> bool:
 
 
 _AMOUNT = re.compile(
-    r"(?<![\d.,])(?P<neg>-\s?)?(?P<int>\d{1,3}(?:[.,]\d{3})+|\d+)\s?(?P<sep>[.,])\s?(?P<dec>\d{2})(?![\d%]|[.,]\d)"
+    r"(?<![\d.,])(?P<neg>-\s?)?(?P<int>\d{1,3}(?:[.,]\d{3})+|\d+)\s?(?P<sep>[.,])\s?(?P<dec>\d{2})(?!\s?%|\d|[.,]\d)"
 )
 
 
