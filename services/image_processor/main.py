@@ -16,7 +16,7 @@ def build_app(settings: ImageProcessorSettings | None = None) -> FastAPI:
     return create_app(
         service_name=SERVICE_NAME,
         settings=settings,
-        runtime=ImageProcessorRuntime(settings.cpu_threads),
+        runtime=ImageProcessorRuntime(settings.cpu_threads, settings.models_dir, settings.auto_orient),
         routers=[router],
-        description="Deskews, unwarps and cleans up scanned or photographed pages; reports what it did and why.",
+        description="Unwarps, deskews, turns upright and cleans up scanned or photographed pages; reports what it did and why.",
     )

@@ -8,6 +8,7 @@ from iris_common.contract.preprocess import ImageSize, Operation, ProcessedPage,
 from iris_common.errors import ImageProcessingFailed, IrisError
 from iris_common.io.images import encode_png_base64
 
+from image_processor.core.orientation import ReadConfidence
 from image_processor.core.pipeline import PageResult, process_page
 from image_processor.settings import ImageProcessorSettings
 
@@ -37,7 +38,11 @@ def to_payload(index: int, page: PageResult) -> ProcessedPage:
 
 
 def process_document(
-    source_format: str, pages: list[np.ndarray], options: ProcessOptions, settings: ImageProcessorSettings
+    source_format: str,
+    pages: list[np.ndarray],
+    options: ProcessOptions,
+    settings: ImageProcessorSettings,
+    read_lines: ReadConfidence | None = None,
 ) -> tuple[ProcessResult, list[str]]:
     """Process every page; an unexpected OpenCV failure becomes IP001 (retryable) naming the page."""
     config = settings.pipeline_config(apply_unwarping=options.apply_unwarping, enhance_quality=options.enhance_quality)
@@ -45,7 +50,7 @@ def process_document(
     warnings: list[str] = []
     for index, image in enumerate(pages):
         try:
-            result = process_page(image, config)
+            result = process_page(image, config, read_lines)
         except IrisError:
             raise
         except Exception as exc:

@@ -11,7 +11,7 @@ from image_processor.core.pipeline import PipelineConfig
 class ImageProcessorSettings(ServiceSettings):
     """Env vars prefixed IMAGE_PROCESSOR_ are this service's own; the rest come from ServiceSettings."""
 
-    auto_orient: bool = Field(default=False, alias="IMAGE_PROCESSOR_AUTO_ORIENT")
+    auto_orient: bool = Field(default=True, alias="IMAGE_PROCESSOR_AUTO_ORIENT")
     max_skew_angle: float = Field(default=25.0, gt=0, le=44, alias="IMAGE_PROCESSOR_MAX_SKEW_ANGLE")
     min_skew_angle: float = Field(default=0.3, ge=0, alias="IMAGE_PROCESSOR_MIN_SKEW_ANGLE")
     min_skew_confidence: float = Field(default=1.2, ge=1.0, alias="IMAGE_PROCESSOR_MIN_SKEW_CONFIDENCE")

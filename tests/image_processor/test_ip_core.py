@@ -122,17 +122,8 @@ def test_pipeline_leaves_a_straight_scan_alone(page: np.ndarray) -> None:
     assert result.image.shape[:2] == page.shape[:2]
 
 
-def test_orientation_signals_on_a_clear_page(page: np.ndarray) -> None:
-    from image_processor.core.orientation import upside_down_score, vertical_ratio
-
-    assert upside_down_score(page) < -0.2
-    assert upside_down_score(cv2.rotate(page, cv2.ROTATE_180)) > 0.2
-    assert vertical_ratio(page) < 1.0 < vertical_ratio(cv2.rotate(page, cv2.ROTATE_90_CLOCKWISE))
-
-
-def test_auto_orient_turns_an_upside_down_page_back(page: np.ndarray) -> None:
+def test_orientation_is_skipped_and_said_so_without_a_line_reader(page: np.ndarray) -> None:
     flipped = cv2.rotate(page, cv2.ROTATE_180)
-    result = process_page(flipped, PipelineConfig(auto_orient=True, enhance_quality=False))
-    assert [s.name for s in result.steps] == ["orient"]
-    assert np.array_equal(result.image, page)
-    assert process_page(page, PipelineConfig(auto_orient=True, enhance_quality=False)).steps == []
+    result = process_page(flipped, PipelineConfig(enhance_quality=False))
+    assert result.steps == [] and result.orientation is None
+    assert any(n.startswith("orient: no text-line reader") for n in result.notes)

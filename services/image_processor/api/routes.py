@@ -23,7 +23,7 @@ def process(
     options: OptionsDep,
     file: Annotated[UploadFile, File(description="JPEG, PNG, TIFF (all frames) or PDF (all pages)")],
 ) -> Envelope[Any]:
-    """Deskew, unwarp and clean up every page; returns the processed PNGs and what was done to each."""
+    """Unwarp, deskew, turn upright and clean up every page; returns the processed PNGs and what was done to each."""
     source_format, pages = read_pages(file, settings)
-    result, warnings = process_document(source_format, pages, options, settings)
+    result, warnings = process_document(source_format, pages, options, settings, runtime.read_lines)
     return envelope(request, result, warnings=warnings)

@@ -1,4 +1,4 @@
-"""One page through the whole chain: outline/unwarp -> orientation -> deskew -> measured clean-up.
+"""One page through the whole chain: outline/unwarp -> deskew -> orientation -> measured clean-up.
 
 Geometric steps multiply into one 3x3 matrix (original pixels -> processed pixels), so later phases can map
 OCR boxes back to the scan.
@@ -11,7 +11,7 @@ import numpy as np
 
 from image_processor.core import geometry
 from image_processor.core.enhance import EnhanceThresholds, Step, enhance
-from image_processor.core.orientation import estimate_orientation
+from image_processor.core.orientation import OrientationEstimate, ReadConfidence, orientation_from_lines
 from image_processor.core.outline import Outline, find_outline, flatten
 from image_processor.core.quality import Quality, measure
 from image_processor.core.skew import SkewEstimate, estimate_skew
@@ -21,7 +21,7 @@ from image_processor.core.skew import SkewEstimate, estimate_skew
 class PipelineConfig:
     apply_unwarping: bool = True
     enhance_quality: bool = True
-    auto_orient: bool = False
+    auto_orient: bool = True  # needs a line reader passed to process_page; without one orientation is skipped
     max_skew_angle: float = 25.0
     min_skew_angle: float = 0.3  # below this a rotation would only resample a straight scan
     min_skew_confidence: float = 1.2  # below this there are no text lines to trust
@@ -45,9 +45,36 @@ class PageResult:
     quality_after: Quality
     transform: np.ndarray
     seconds: float
+    orientation: OrientationEstimate | None = None
 
 
-def process_page(image: np.ndarray, config: PipelineConfig) -> PageResult:
+def _deskew(
+    out: np.ndarray, matrix: np.ndarray, config: PipelineConfig, steps: list[Step], notes: list[str]
+) -> tuple[SkewEstimate, bool, np.ndarray, np.ndarray]:
+    """Rotate by the measured text-line angle when the lines are clear and the angle is worth a resampling.
+
+    Lines running down the page (a page on its side) are measured on a quarter-turned copy when the across
+    reading is unclear: rotations commute, so the same angle straightens them, and orientation then sees
+    straight lines."""
+    skew = estimate_skew(out, max_angle=config.max_skew_angle)
+    if skew.confidence < 2 * config.min_skew_confidence:
+        sideways = estimate_skew(np.ascontiguousarray(np.rot90(out)), max_angle=config.max_skew_angle)
+        if sideways.confidence > skew.confidence:
+            skew = sideways
+    if skew.confidence < config.min_skew_confidence:
+        notes.append(f"deskew: no clear text lines (confidence {skew.confidence} < {config.min_skew_confidence})")
+    elif abs(skew.angle) < config.min_skew_angle:
+        notes.append(f"deskew: angle {skew.angle} is within +-{config.min_skew_angle} degrees of straight")
+    else:
+        out, rot = geometry.rotation(out, -skew.angle)
+        steps.append(Step("deskew", f"text lines at {skew.angle} degrees (confidence {skew.confidence})",
+                          {"angle": skew.angle, "rotation_applied": -skew.angle, "confidence": skew.confidence}))
+        return skew, True, out, rot @ matrix
+    return skew, False, out, matrix
+
+
+def process_page(image: np.ndarray, config: PipelineConfig, read_lines: ReadConfidence | None = None) -> PageResult:
+    """`read_lines` scores text-line crops (the runtime's recogniser); orientation needs it."""
     started = time.perf_counter()
     h, w = image.shape[:2]
     steps: list[Step] = []
@@ -78,26 +105,33 @@ def process_page(image: np.ndarray, config: PipelineConfig) -> PageResult:
             {"corners": np.round(outline.corners, 2).tolist(), "width": out.shape[1], "height": out.shape[0]},
         ))
 
-    if config.auto_orient:
-        orient = estimate_orientation(out)
-        if orient.turns_ccw:
-            out, turn = geometry.quarter_turn(out, orient.turns_ccw)
-            matrix = turn @ matrix
-            steps.append(Step("orient", f"text lines say the page is turned (vertical ratio {orient.vertical_ratio}, "
-                                        f"upside-down score {orient.upside_down})", {"quarter_turns_ccw": orient.turns_ccw}))
+    skew, deskewed, out, matrix = _deskew(out, matrix, config, steps, notes)
 
-    skew = estimate_skew(out, max_angle=config.max_skew_angle)
-    deskewed = False
-    if skew.confidence < config.min_skew_confidence:
-        notes.append(f"deskew: no clear text lines (confidence {skew.confidence} < {config.min_skew_confidence})")
-    elif abs(skew.angle) < config.min_skew_angle:
-        notes.append(f"deskew: angle {skew.angle} is within +-{config.min_skew_angle} degrees of straight")
+    orientation: OrientationEstimate | None = None
+    if not config.auto_orient:
+        notes.append("orient: auto_orient is off")
+    elif read_lines is None:
+        notes.append("orient: no text-line reader available (run `iris setup`)")
     else:
-        out, rot = geometry.rotation(out, -skew.angle)
-        matrix = rot @ matrix
-        deskewed = True
-        steps.append(Step("deskew", f"text lines at {skew.angle} degrees (confidence {skew.confidence})",
-                          {"angle": skew.angle, "rotation_applied": -skew.angle, "confidence": skew.confidence}))
+        orientation = orientation_from_lines(out, read_lines)
+        if not orientation.confident:
+            notes.append(f"orient: left as is ({orientation.method}; read confidence per turn {orientation.scores})")
+        elif orientation.turns_ccw == 0:
+            notes.append(f"orient: upright (read confidence per turn {orientation.scores})")
+        else:
+            out, turn = geometry.quarter_turn(out, orientation.turns_ccw)
+            matrix = turn @ matrix
+            steps.append(Step(
+                "orient",
+                f"page turned by {90 * orientation.turns_ccw} degrees counter-clockwise: {orientation.method}; "
+                f"read confidence per turn {orientation.scores}",
+                {"quarter_turns_ccw": orientation.turns_ccw, "scores": orientation.scores,
+                 "lines_read": orientation.lines_read, "across_share": orientation.across_share,
+                 "down_share": orientation.down_share},
+            ))
+            if orientation.turns_ccw % 2 and not deskewed:  # the skew was measured across lines that ran down the page
+                notes = [n for n in notes if not n.startswith("deskew:")]
+                skew, deskewed, out, matrix = _deskew(out, matrix, config, steps, notes)
 
     # a rotation leaves noise, lighting and levels as they were; only unwarping (background cut away) changes them
     quality_mid = measure(out) if unwarped else quality_before
@@ -121,4 +155,5 @@ def process_page(image: np.ndarray, config: PipelineConfig) -> PageResult:
         quality_after=quality_after,
         transform=matrix,
         seconds=time.perf_counter() - started,
+        orientation=orientation,
     )
