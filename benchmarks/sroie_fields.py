@@ -68,7 +68,7 @@ def main() -> int:
         from iris_common.contract.extraction import DocumentType
         from iris_common.io.images import decode_document
         from iris_common.web.uploads import limits_of
-        from ocr_extractor.core.fields import extract_document
+        from ocr_extractor.core.document import extract_document
         from ocr_extractor.models.prepare import prepare
         from ocr_extractor.models.runtime import OcrRuntime
         from ocr_extractor.settings import OcrExtractorSettings
@@ -87,7 +87,8 @@ def main() -> int:
         def run(path: Path) -> dict:
             _, pages = decode_document(path.read_bytes(), limits_of(settings))
             ocr = runtime.recognize(pages)
-            doc = extract_document(ocr, DocumentType.RECEIPT, default_day_first=settings.date_day_first)
+            doc = extract_document(ocr, DocumentType.RECEIPT, default_day_first=settings.date_day_first,
+                                   calibration=runtime.calibration)
             return {k: v.model_dump() for k, v in doc.fields.items()}
 
     ok_date = ok_total = 0

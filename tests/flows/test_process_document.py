@@ -61,6 +61,8 @@ def test_document_completes_with_four_completed_task_runs(fresh_client: None, tm
     assert result["pipeline_summary"]["phases_completed"] == 4
     assert result["pipeline_summary"]["bottleneck_phase"] in result["phases"]
     assert result["final_extraction"]["document_type"] == result["document_type"]
+    # phase 1's transform went to the extractor: boxes are in the uploaded scan's pixels
+    assert result["final_extraction"]["coordinate_space"] == "original"
     task_runs = _task_runs(result["pipeline_id"])
     assert sorted(t.name.split("-")[0] for t in task_runs) == ["classify", "embed", "extract", "preprocess"]
     assert all(t.state.is_completed() for t in task_runs)
