@@ -28,6 +28,7 @@ def to_payload(index: int, page: PageResult) -> ProcessedPage:
         outline_found=page.outline is not None,
         outline_corners=np.round(page.outline.corners, 2).tolist() if page.outline is not None else None,
         unwarped=page.unwarped,
+        orientation_turns_ccw=next((int(s.params["quarter_turns_ccw"]) for s in page.steps if s.name == "orient"), 0),
         operations=[Operation(name=s.name, reason=s.reason, params=s.params) for s in page.steps],
         notes=page.notes,
         quality_before=QualityMeasures(**page.quality_before.as_dict()),

@@ -89,7 +89,7 @@ def test_api_turns_an_upside_down_upload(client, runtime: ImageProcessorRuntime)
     assert response.status_code == 200
     data = response.json()["data"]["pages"][0]
     names = [op["name"] for op in data["operations"]]
-    assert "orient" in names
+    assert "orient" in names and data["orientation_turns_ccw"] == 2
     h, w = page.shape[:2]
     assert np.allclose(np.array(data["transform"]), [[-1, 0, w - 1], [0, -1, h - 1], [0, 0, 1]])
     assert np.abs(decode_page(data).astype(int) - page.astype(int)).mean() < 1.0

@@ -56,7 +56,7 @@ class ProcessedPage(BaseModel):
     processed_size: ImageSize
     skew_angle: float = Field(
         description="text-line angle in degrees, counter-clockwise positive, measured on the page after unwarping "
-        "(if any) and before deskewing"
+        "(if any) and before deskewing (for a page on its side, of the lines running down the page)"
     )
     skew_confidence: float = Field(description="peak / median projection score; ~1 means no text lines found")
     deskewed: bool
@@ -65,6 +65,9 @@ class ProcessedPage(BaseModel):
         None, description="page corners [tl, tr, br, bl] as [x, y] in original-image pixels"
     )
     unwarped: bool
+    orientation_turns_ccw: int = Field(
+        0, description="quarter turns (counter-clockwise) applied to make the page upright: 0, 1, 2 or 3"
+    )
     operations: list[Operation] = Field(description="what was applied, in order")
     notes: list[str] = Field(default_factory=list, description="why candidate operations were not applied")
     quality_before: QualityMeasures
