@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable
 
 from iris_cli import eval_command, local_stack, pipeline_commands
+from iris_cli import classifier_commands
 from iris_cli.health import probe_all_sync
 from iris_cli.prefect_env import local_prefect_env
 from iris_cli.setup_models import prepare_all
@@ -103,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["up"].add_argument("--prefect", action="store_true", help="also start a local Prefect server (UI on :4200)")
     parsers["up"].add_argument("--timeout", type=float, default=UP_TIMEOUT_SECONDS, help="seconds to wait for health")
     pipeline_commands.register(sub)
+    classifier_commands.register(sub)
     eval_command.register(sub)
     for name in ("health", "models"):
         parsers[name].add_argument("--json", action="store_true", help="machine-readable output")

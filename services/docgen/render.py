@@ -10,6 +10,7 @@ from PIL import Image, ImageDraw
 
 from docgen import content as c
 from docgen.fonts import font
+from docgen.layouts import LAYOUTS
 from docgen.variants import apply_variant
 
 
@@ -230,13 +231,27 @@ def _other(rng: random.Random, lang: str) -> tuple[_Page, dict[str, object]]:
 _RENDERERS = {"receipt": _receipt, "invoice": _invoice, "form": _form, "letter": _letter, "other": _other}
 
 
-def render(kind: str, *, seed: int, lang: str = "en", variant: str = "clean") -> GeneratedDocument:
-    """Render one document of `kind` from `seed`; `variant` adds scan/photo degradations (see variants.py)."""
+def layouts(kind: str) -> tuple[str, ...]:
+    """The layouts `render` can draw for `kind`: "classic" plus the realistic ones of layouts.py."""
+    return ("classic", *LAYOUTS.get(kind, {}))
+
+
+def render(kind: str, *, seed: int, lang: str = "en", variant: str = "clean", layout: str = "classic") -> GeneratedDocument:
+    """Render one document of `kind` from `seed`; `variant` adds scan/photo degradations (see variants.py).
+
+    `layout` picks the page design (`layouts(kind)`); "classic" keeps the pages existing fixtures rely on.
+    """
+    if kind in _RENDERERS and layout not in layouts(kind):
+        raise ValueError(f"unknown layout {layout!r} for {kind}; expected one of {layouts(kind)}")
     if kind not in _RENDERERS:
         raise ValueError(f"unknown document kind {kind!r}; expected one of {sorted(_RENDERERS)}")
     if lang not in ("en", "es"):
         raise ValueError(f"unknown language {lang!r}; expected 'en' or 'es'")
     rng = random.Random(f"{kind}-{lang}-{seed}")
-    page, fields = _RENDERERS[kind](rng, lang)
+    if layout == "classic":
+        page, fields = _RENDERERS[kind](rng, lang)
+    else:
+        rng = random.Random(f"{kind}-{layout}-{lang}-{seed}")
+        page, fields = LAYOUTS[kind][layout](_Page, rng, lang)
     image = apply_variant(page.to_bgr(), variant, random.Random(f"{kind}-{lang}-{seed}-{variant}"))
     return GeneratedDocument(image=image, kind=kind, lang=lang, fields=fields, lines=page.lines)

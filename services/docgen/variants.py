@@ -5,7 +5,7 @@ import random
 import cv2
 import numpy as np
 
-VARIANTS = ("clean", "noisy", "rotated", "photo")
+VARIANTS = ("clean", "noisy", "rotated", "photo", "fax", "thermal", "flatbed")
 
 
 def _rotate(image: np.ndarray, angle: float) -> np.ndarray:
@@ -43,6 +43,47 @@ def _photo(image: np.ndarray, rng: random.Random) -> np.ndarray:
     return np.clip(warped.astype(np.float32) * light, 0, 255).astype(np.uint8)
 
 
+def _fax(image: np.ndarray, rng: random.Random) -> np.ndarray:
+    """A bilevel low-resolution transmission: ~100 dpi, hard threshold, speckle and dropped-out strokes, slight skew."""
+    h, w = image.shape[:2]
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    gray = _rotate(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR), rng.uniform(-1.5, 1.5))[..., 0]
+    factor = rng.uniform(0.35, 0.55)
+    small = cv2.resize(gray, (max(8, int(w * factor)), max(8, int(gray.shape[0] * factor))), interpolation=cv2.INTER_AREA)
+    noise = np.random.default_rng(rng.randint(0, 2**31)).normal(0, rng.uniform(10, 30), small.shape)
+    bilevel = np.where(small + noise < rng.uniform(150, 200), 0, 255).astype(np.uint8)
+    speckle = np.random.default_rng(rng.randint(0, 2**31)).random(bilevel.shape) < rng.uniform(0.0005, 0.004)
+    bilevel[speckle] = 0
+    big = cv2.resize(bilevel, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_NEAREST)
+    return cv2.cvtColor(big, cv2.COLOR_GRAY2BGR)
+
+
+def _thermal(image: np.ndarray, rng: random.Random) -> np.ndarray:
+    """Thermal paper: faded, uneven grey print on a slightly tinted, creased background, scanned or photographed."""
+    h, w = image.shape[:2]
+    ink = 1.0 - image.astype(np.float32) / 255.0
+    fade = cv2.resize(np.random.default_rng(rng.randint(0, 2**31)).uniform(0.35, 0.9, (max(2, h // 200), 2)).astype(np.float32),
+                      (w, h), interpolation=cv2.INTER_LINEAR)[..., None]
+    paper = np.array([rng.uniform(225, 250), rng.uniform(230, 252), rng.uniform(235, 255)], dtype=np.float32)
+    out = paper * (1.0 - ink * fade)
+    for _ in range(rng.randint(0, 3)):  # creases
+        y = rng.randint(0, h - 1)
+        out[max(0, y - 2): y + 2] *= rng.uniform(0.85, 0.95)
+    out = np.clip(out, 0, 255).astype(np.uint8)
+    return _photo(out, rng) if rng.random() < 0.4 else _noisy(out, rng)
+
+
+def _flatbed(image: np.ndarray, rng: random.Random) -> np.ndarray:
+    """A small document on a flatbed scanner: the page sits somewhere on a larger, slightly grey scan area."""
+    h, w = image.shape[:2]
+    canvas_w = int(max(w * rng.uniform(1.3, 2.6), h * 0.7))
+    canvas_h = int(max(h * rng.uniform(1.05, 1.4), canvas_w * 1.3))
+    canvas = np.full((canvas_h, canvas_w, 3), rng.randint(200, 255), dtype=np.uint8)
+    top, left = rng.randint(0, canvas_h - h), rng.randint(0, canvas_w - w)
+    canvas[top : top + h, left : left + w] = image
+    return _noisy(_rotate(canvas, rng.uniform(-3, 3)), rng)
+
+
 def apply_variant(image: np.ndarray, variant: str, rng: random.Random) -> np.ndarray:
     if variant == "clean":
         return image
@@ -52,4 +93,10 @@ def apply_variant(image: np.ndarray, variant: str, rng: random.Random) -> np.nda
         return _noisy(_rotate(image, rng.uniform(-12, 12)), rng)
     if variant == "photo":
         return _photo(_rotate(image, rng.uniform(-5, 5)), rng)
+    if variant == "flatbed":
+        return _flatbed(image, rng)
+    if variant == "fax":
+        return _fax(image, rng)
+    if variant == "thermal":
+        return _thermal(image, rng)
     raise ValueError(f"unknown variant {variant!r}; expected one of {VARIANTS}")

@@ -35,7 +35,7 @@ def test_default_model_is_described(client, models_dir):
     assert model["version"] == ModelStore(models_dir).active_version()
     assert model["training_size"] == {k: TEST_PER_CLASS for k in KINDS}
     assert model["training_total"] == 5 * TEST_PER_CLASS
-    assert model["encoder"] == {"backend": "onnx-efficientnet", "model_id": "efficientnet-lite0", "dimension": 1280}
+    assert model["encoder"] == {"backend": "onnx-efficientnet", "model_id": "efficientnet-lite0+top+layout-v1", "dimension": 2576}
     assert "docgen" in model["provenance"]
     meta = json.loads((models_dir / "classifier" / model["version"] / "metadata.json").read_text())
     assert meta["training_data"]["generator"] == "docgen" and meta["sklearn_version"]
@@ -158,7 +158,7 @@ def test_classifier_trained_on_another_encoder_is_reported(private_client, priva
     vectors = runtime.embed([page("receipt", 500), page("letter", 500)])
     from ml_classifier.core.training import fit
 
-    other = {"backend": "open_clip", "model_id": "ViT-B-32", "dimension": 1280}
+    other = {"backend": "open_clip", "model_id": "ViT-B-32", "dimension": 2576}
     store.save(fit(vectors, ["a", "b"]), training_size={"a": 1, "b": 1}, encoder=other, provenance="other encoder")
     health = private_client.get("/health").json()
     assert health["status"] == "unhealthy"

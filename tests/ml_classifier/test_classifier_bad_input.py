@@ -40,7 +40,7 @@ def test_missing_field_is_val001(client):
     _assert_val001(client, client.post("/classify", files={"image": ("a.png", png_bytes(page("form", 1)), "image/png")}))
     _assert_val001(client, client.post("/classify", json={"vector": [0.1, 0.2]}))
     _assert_val001(client, client.post("/train", files={"files": ("a.png", png_bytes(page("form", 1)), "image/png")}))
-    _assert_val001(client, client.post("/train", json={"embeddings": [[0.1] * 1280]}))
+    _assert_val001(client, client.post("/train", json={"embeddings": [[0.1] * 2576]}))
 
 
 def test_invalid_json_and_unsupported_type_are_val001(client):
@@ -60,16 +60,16 @@ def test_train_with_one_class_is_val001(client):
     version = client.get("/model").json()["data"]["version"]
     files = [("files", (f"{i}.png", png_bytes(page("receipt", 600 + i)), "image/png")) for i in range(2)]
     _assert_val001(client, client.post("/train", files=files, data={"labels": ["receipt", "receipt"]}))
-    _assert_val001(client, client.post("/train", json={"embeddings": [[0.1] * 1280] * 2, "labels": ["a", "a"]}))
+    _assert_val001(client, client.post("/train", json={"embeddings": [[0.1] * 2576] * 2, "labels": ["a", "a"]}))
     assert client.get("/model").json()["data"]["version"] == version
 
 
 def test_train_label_problems_are_val001(client):
     files = [("files", (f"{i}.png", png_bytes(page("receipt", 610 + i)), "image/png")) for i in range(2)]
     _assert_val001(client, client.post("/train", files=files, data={"labels": ["receipt"]}))
-    _assert_val001(client, client.post("/train", json={"embeddings": [[0.1] * 1280] * 2, "labels": ["a", " "]}))
-    _assert_val001(client, client.post("/train", json={"embeddings": [[0.1] * 1280] * 2, "labels": ["a", "b", "c"]}))
-    _assert_val001(client, client.post("/train", json={"embeddings": [[0.1] * 1280, [0.1] * 12], "labels": ["a", "b"]}))
+    _assert_val001(client, client.post("/train", json={"embeddings": [[0.1] * 2576] * 2, "labels": ["a", " "]}))
+    _assert_val001(client, client.post("/train", json={"embeddings": [[0.1] * 2576] * 2, "labels": ["a", "b", "c"]}))
+    _assert_val001(client, client.post("/train", json={"embeddings": [[0.1] * 2576, [0.1] * 12], "labels": ["a", "b"]}))
     _assert_val001(client, client.post("/train", json={"embeddings": [[0.1] * 12] * 2, "labels": ["a", "b"]}))
 
 

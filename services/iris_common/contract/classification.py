@@ -28,6 +28,17 @@ class TrainEmbeddingsRequest(BaseModel):
     embeddings: list[list[float]]
     labels: list[str]
     note: str = Field(default="", description="free text stored as the model's provenance")
+    include_base: bool = Field(default=False, description="also train on the generated base set the default model was trained on")
+    activate: bool = Field(default=True, description="serve the new version at once (false: store it only; activate later)")
+
+
+class ActivateRequest(BaseModel):
+    version: str = Field(description="a stored version, e.g. 'v1' (the default model `iris setup` trained)")
+
+
+class ModelList(BaseModel):
+    active: str | None
+    versions: list[str]
 
 
 class ModelDescription(BaseModel):

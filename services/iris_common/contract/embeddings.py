@@ -30,6 +30,28 @@ class EmbedResponse(BaseModel):
 class ClusterRequest(BaseModel):
     embeddings: list[list[float]] = Field(description="vectors of one encoder, all the same dimension")
     k: int | None = Field(default=None, ge=1, description="number of clusters; null chooses k by silhouette")
+    names: list[str] | None = Field(default=None, description="one name per embedding (file names), used in the descriptions")
+    types: list[str] | None = Field(default=None, description="the classifier's label per embedding: each cluster's majority label")
+    confidences: list[float] | None = Field(default=None, description="the classifier's confidence per embedding")
+    min_confidence: float = Field(default=0.5, ge=0, le=1, description="below this a document is a new-type candidate")
+    outlier_factor: float = Field(default=3.0, gt=0, description="distance > median + factor x MAD of the batch: a candidate")
+
+
+class ClusterDescription(BaseModel):
+    cluster: int
+    size: int
+    examples: list[str] = Field(description="names (or indices) of the members nearest the centre")
+    majority_type: str | None = None
+    types: dict[str, int] = Field(default_factory=dict)
+    mean_distance: float = Field(description="mean cosine distance of the members to the centre")
+
+
+class NewTypeCandidate(BaseModel):
+    index: int
+    name: str
+    cluster: int
+    distance: float = Field(description="cosine distance to the nearest cluster centre")
+    reasons: list[str]
 
 
 class ClusterResponse(BaseModel):
@@ -40,3 +62,6 @@ class ClusterResponse(BaseModel):
     quality_metric: str = "silhouette_cosine"
     k_chosen_automatically: bool
     candidates: dict[str, float] = Field(default_factory=dict, description="silhouette of each k tried (automatic k)")
+    clusters: list[ClusterDescription] = Field(default_factory=list, description="each cluster described")
+    new_type_candidates: list[NewTypeCandidate] = Field(default_factory=list, description="documents far from every centre or unsure")
+    distance_threshold: float | None = Field(default=None, description="the cosine distance above which a document is an outlier")

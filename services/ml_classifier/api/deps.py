@@ -79,6 +79,18 @@ class TrainInput:
     embeddings: list[list[float]] | None = None
     labels: list[str] = field(default_factory=list)
     note: str = ""
+    include_base: bool = False
+    activate: bool = True
+
+
+def _form_flag(value: object, default: bool) -> bool:
+    if not isinstance(value, str) or not value.strip():
+        return default
+    if value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.strip().lower() in ("0", "false", "no", "off"):
+        return False
+    raise InvalidInput(f"expected true or false, got {value!r}")
 
 
 async def train_input(request: Request) -> TrainInput:
@@ -86,7 +98,7 @@ async def train_input(request: Request) -> TrainInput:
     expected = "multipart `files` + `labels` (one per file) or JSON {\"embeddings\": [...], \"labels\": [...]}"
     if media_type == "application/json":
         body = await _json_body(request, TrainEmbeddingsRequest)
-        return TrainInput(embeddings=body.embeddings, labels=body.labels, note=body.note)
+        return TrainInput(embeddings=body.embeddings, labels=body.labels, note=body.note, include_base=body.include_base, activate=body.activate)
     if media_type == "multipart/form-data":
         form = await request.form()
         uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
@@ -98,7 +110,8 @@ async def train_input(request: Request) -> TrainInput:
         if not labels:
             raise InvalidInput("missing multipart field `labels` (one label per file)")
         note = form.get("note")
-        return TrainInput(uploads=uploads, labels=labels, note=note if isinstance(note, str) else "")
+        return TrainInput(uploads=uploads, labels=labels, note=note if isinstance(note, str) else "",
+                          include_base=_form_flag(form.get("include_base"), False), activate=_form_flag(form.get("activate"), True))
     raise _unsupported(media_type, expected)
 
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from iris_common.contract.classification import ClassifyResponse, ModelDescription
+from iris_common.contract.classification import ActivateRequest, ClassifyResponse, ModelDescription, ModelList
 from iris_common.contract.envelope import Envelope
 from iris_common.errors import InvalidInput
 from iris_common.web.responses import envelope
@@ -37,6 +37,8 @@ _TRAIN_BODY = {
                         "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
                         "labels": {"type": "array", "items": {"type": "string"}},
                         "note": {"type": "string"},
+                        "include_base": {"type": "boolean"},
+                        "activate": {"type": "boolean"},
                     },
                 }
             },
@@ -63,7 +65,8 @@ def classify(request: Request, body: ClassifyInputDep, settings: SettingsDep, ru
 def train(request: Request, body: TrainInputDep, settings: SettingsDep, runtime: RuntimeDep) -> Any:
     """Fit a new model on labelled images or embeddings, store it as the next version and make it active."""
     if body.embeddings is not None:
-        description = runtime.train(body.embeddings, body.labels, provenance=body.note or f"POST /train: {len(body.labels)} embeddings")
+        description = runtime.train(body.embeddings, body.labels, provenance=body.note or f"POST /train: {len(body.labels)} embeddings",
+                                    include_base=body.include_base, activate=body.activate)
         return envelope(request, description)
     if len(body.uploads) != len(body.labels):
         raise InvalidInput(
@@ -79,7 +82,8 @@ def train(request: Request, body: TrainInputDep, settings: SettingsDep, runtime:
         images.append(pages[0])  # one example per file: the first page carries the layout
         labels.append(label)
     vectors = runtime.embed(images)
-    description = runtime.train(vectors, labels, provenance=body.note or f"POST /train: {len(labels)} uploaded images")
+    description = runtime.train(vectors, labels, provenance=body.note or f"POST /train: {len(labels)} uploaded images",
+                                include_base=body.include_base, activate=body.activate)
     return envelope(request, description)
 
 
@@ -87,3 +91,15 @@ def train(request: Request, body: TrainInputDep, settings: SettingsDep, runtime:
 def describe_model(request: Request, runtime: RuntimeDep) -> Any:
     """The active model: version, classes, examples per class, creation date, encoder it expects."""
     return envelope(request, runtime.model().describe())
+
+
+@router.get("/models", response_model=Envelope[ModelList])
+def list_models(request: Request, runtime: RuntimeDep) -> Any:
+    """Every stored version and the active one."""
+    return envelope(request, ModelList(active=runtime.store.active_version(), versions=runtime.store.versions()))
+
+
+@router.post("/model/activate", response_model=Envelope[ModelDescription])
+def activate_model(request: Request, body: ActivateRequest, runtime: RuntimeDep) -> Any:
+    """Serve a stored version from the next request on (e.g. restore the default after `iris train`)."""
+    return envelope(request, runtime.activate(body.version))

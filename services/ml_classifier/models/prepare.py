@@ -22,20 +22,31 @@ from ml_embeddings.models.encoders import ImageEncoder, build_encoder
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PER_CLASS = 48
+DEFAULT_PER_CLASS = 56
 DEFAULT_SEED = 1000
 LANGS = ("en", "es")
 EMBED_CHUNK = 32  # pages rendered then embedded together: bounded memory, batched inference
 
 
 def generated_pages(per_class: int, seed: int) -> Iterator[tuple[str, np.ndarray]]:
-    """(kind, BGR page) for every kind, alternating language and variant; deterministic for a seed."""
+    """(kind, BGR page) for every kind, cycling language, layout and degradation; deterministic for a seed.
+
+    Layouts and variants are crossed so that no layout is seen only clean: real forms arrive as fax-like
+    bilevel scans, real receipts on thermal paper or photographed, and the model must not learn "degraded
+    means kind X". The thermal variant is for receipts only (other kinds get a noisy scan in its place).
+    """
     import docgen
+    from docgen.render import layouts
     from docgen.variants import VARIANTS
 
     for kind in docgen.DOCUMENT_KINDS:
+        kind_layouts = layouts(kind)
         for i in range(per_class):
-            doc = docgen.render(kind, seed=seed + i, lang=LANGS[i % len(LANGS)], variant=VARIANTS[(i // len(LANGS)) % len(VARIANTS)])
+            layout = kind_layouts[i % len(kind_layouts)]
+            variant = VARIANTS[(i // len(kind_layouts)) % len(VARIANTS)]
+            if variant == "thermal" and kind != "receipt":
+                variant = "noisy"
+            doc = docgen.render(kind, seed=seed + i, lang=LANGS[(i // 3) % len(LANGS)], variant=variant, layout=layout)
             yield kind, doc.image
 
 
@@ -81,12 +92,13 @@ def prepare(
 
     started = time.perf_counter()
     embeddings, labels = embed_generated(encoder, per_class, seed)
+    store.save_base_set(embeddings, labels)  # kept so /train?include_base can add user examples to it
     estimator = training.fit(embeddings, labels, c=settings.classifier_c)
     counts = training.check_labels(labels, len(labels))
     seconds = round(time.perf_counter() - started, 1)
     provenance = (
         f"default model: trained on {len(labels)} docgen documents ({per_class} per class, seeds {seed}..{seed + per_class - 1}, "
-        f"languages {'/'.join(LANGS)}, variants clean/noisy/rotated/photo)"
+        f"languages {'/'.join(LANGS)}, layouts classic + realistic, variants clean/noisy/rotated/photo/fax/thermal/flatbed)"
     )
     model = store.save(
         estimator,

@@ -128,8 +128,20 @@ class ClassifierRuntime:
     def embed(self, images_bgr: list[np.ndarray]) -> np.ndarray:
         return self.encoder.encode(images_bgr)
 
-    def train(self, embeddings: Sequence[Sequence[float]] | np.ndarray, labels: Sequence[str], *, provenance: str) -> ModelDescription:
-        """Fit, store as a new version, activate, and swap it in for the next request."""
+    def train(
+        self,
+        embeddings: Sequence[Sequence[float]] | np.ndarray,
+        labels: Sequence[str],
+        *,
+        provenance: str,
+        include_base: bool = False,
+        activate: bool = True,
+    ) -> ModelDescription:
+        """Fit, store as a new version and (by default) activate it for the next request.
+
+        include_base adds the generated set of the default model, so a few user examples extend the known
+        classes instead of replacing them.
+        """
         if len(labels) > self.settings.train_max_examples:
             raise InvalidInput(f"{len(labels)} examples; at most {self.settings.train_max_examples} per training")
         training.check_labels(labels, len(embeddings))
@@ -137,13 +149,31 @@ class ClassifierRuntime:
         encoder = self.encoder.info
         if matrix.shape[1] != encoder.dimension:
             raise InvalidInput(f"embeddings have dimension {matrix.shape[1]}; the encoder produces {encoder.dimension}")
+        labels = list(labels)
+        if include_base:
+            base = self.store.load_base_set()
+            if base is None or base[0].shape[1] != matrix.shape[1]:
+                raise InvalidInput("no generated base set for the loaded encoder; run `iris setup --force` or train without include_base")
+            matrix, labels = np.vstack([matrix, base[0]]), labels + base[1]
+            provenance += f" + generated base set ({len(base[1])} pages)"
         estimator = training.fit(matrix, labels, c=self.settings.classifier_c)
         counts = training.check_labels(labels, len(matrix))
         with self._lock:
-            model = self.store.save(estimator, training_size=counts, encoder=encoder.model_dump(), provenance=provenance)
-            self._model = model
-            self._stamp = self.store.active_stamp()
-            self.model_error = None
+            model = self.store.save(estimator, training_size=counts, encoder=encoder.model_dump(), provenance=provenance, activate=activate)
+            if activate:
+                self._model = model
+                self._stamp = self.store.active_stamp()
+                self.model_error = None
+        return model.describe(active=activate)
+
+    def activate(self, version: str) -> ModelDescription:
+        """Serve a stored version (e.g. back to the default `v1` after experiments); VAL001 if it does not exist."""
+        if version not in self.store.versions():
+            raise InvalidInput(f"no classifier version {version!r}; stored: {self.store.versions()}", details={"version": version})
+        with self._lock:
+            model = self.store.load(version)
+            self.store.activate(version)
+            self._model, self._stamp, self.model_error = model, self.store.active_stamp(), None
         return model.describe()
 
     # -- reporting -----------------------------------------------------------------------------------------

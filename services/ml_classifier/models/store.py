@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import joblib
+import numpy as np
 import sklearn
 from sklearn.linear_model import LogisticRegression
 
@@ -25,6 +26,7 @@ _VERSION = re.compile(r"^v(\d+)$")
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
 ACTIVE_FILE = "active"
+BASE_SET_FILE = "base_set.npz"
 
 
 @dataclass(frozen=True)
@@ -142,3 +144,17 @@ class ModelStore:
         tmp = self.root / f".{ACTIVE_FILE}.{os.getpid()}.tmp"
         tmp.write_text(version + "\n")
         os.replace(tmp, self.active_file)
+
+    def save_base_set(self, embeddings: np.ndarray, labels: list[str]) -> None:
+        """The generated training set of the default model, for trainings that extend it with user examples."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".{BASE_SET_FILE}.{os.getpid()}.tmp.npz"
+        np.savez_compressed(tmp, embeddings=np.asarray(embeddings, dtype=np.float32), labels=np.asarray(labels))
+        os.replace(tmp, self.root / BASE_SET_FILE)
+
+    def load_base_set(self) -> tuple[np.ndarray, list[str]] | None:
+        path = self.root / BASE_SET_FILE
+        if not path.is_file():
+            return None
+        with np.load(path) as data:
+            return data["embeddings"], [str(x) for x in data["labels"]]

@@ -10,7 +10,7 @@ from iris_common.errors import InvalidInput
 from iris_common.web.responses import envelope
 from iris_common.web.uploads import read_pages
 from ml_embeddings.api.deps import RuntimeDep, SettingsDep
-from ml_embeddings.core.clustering import cluster
+from ml_embeddings.core.clustering import cluster, describe
 from ml_embeddings.core.embedding import Page, embed_pages
 from ml_embeddings.core.vectors import as_matrix
 
@@ -50,7 +50,12 @@ def cluster_embeddings(request: Request, body: ClusterRequest, settings: Setting
         raise InvalidInput(f"{len(body.embeddings)} embeddings sent; at most {settings.cluster_max_points} per request")
     expected = runtime.encoder.info.dimension if runtime.loaded else None
     matrix = as_matrix(body.embeddings, expected)
+    for what, values in (("names", body.names), ("types", body.types), ("confidences", body.confidences)):
+        if values is not None and len(values) != len(matrix):
+            raise InvalidInput(f"{len(values)} {what} for {len(matrix)} embeddings: send one per embedding")
     result = cluster(matrix, body.k, max_k=settings.cluster_max_k)
+    described = describe(matrix, result, names=body.names, types=body.types, confidences=body.confidences,
+                         min_confidence=body.min_confidence, outlier_factor=body.outlier_factor)
     data = ClusterResponse(
         k=result.k,
         labels=result.labels,
@@ -58,5 +63,8 @@ def cluster_embeddings(request: Request, body: ClusterRequest, settings: Setting
         quality=result.quality,
         k_chosen_automatically=result.automatic,
         candidates={str(k): v for k, v in result.candidates.items()},
+        clusters=described.clusters,
+        new_type_candidates=described.candidates,
+        distance_threshold=described.threshold,
     )
     return envelope(request, data, warnings=result.warnings)

@@ -4,6 +4,7 @@ Embeddings are L2-normalised first, so Euclidean k-means groups by cosine simila
 are meant for) and silhouette is measured with the cosine distance.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -106,3 +107,61 @@ def cluster(embeddings: np.ndarray, k: int | None = None, *, max_k: int = 10) ->
         candidates=candidates,
         warnings=warnings,
     )
+
+
+@dataclass(frozen=True)
+class Description:
+    clusters: list[dict]
+    candidates: list[dict]
+    threshold: float
+
+
+def describe(
+    embeddings: np.ndarray,
+    result: Clustering,
+    *,
+    names: list[str] | None = None,
+    types: list[str] | None = None,
+    confidences: list[float] | None = None,
+    min_confidence: float = 0.5,
+    outlier_factor: float = 3.0,
+    n_examples: int = 3,
+) -> Description:
+    """Each cluster's size, members nearest its centre and majority type; documents that fit no cluster.
+
+    A document is a new-type candidate when its cosine distance to the nearest centre is unusual for the
+    batch (> median + outlier_factor x MAD; a robust rule that needs no tuning per encoder), when the
+    classifier was unsure of it (confidence < min_confidence), or when it sits in a cluster of its own.
+    """
+    x = l2_normalise(embeddings)
+    n = len(x)
+    names = names or [str(i) for i in range(n)]
+    labels = np.asarray(result.labels)
+    distances_all = 1.0 - x @ result.centroids.T
+    nearest = distances_all.min(axis=1)
+    own = distances_all[np.arange(n), labels]
+    median = float(np.median(nearest))
+    mad = float(np.median(np.abs(nearest - median))) or 1e-6
+    threshold = median + outlier_factor * 1.4826 * mad
+    clusters = []
+    for c in range(result.k):
+        members = np.flatnonzero(labels == c)
+        order = members[np.argsort(own[members])]
+        counts = {} if types is None else dict(Counter(types[i] for i in members).most_common())
+        clusters.append({
+            "cluster": c, "size": int(len(members)), "examples": [names[i] for i in order[:n_examples]],
+            "majority_type": next(iter(counts), None), "types": counts,
+            "mean_distance": round(float(own[members].mean()), 6) if len(members) else 0.0,
+        })
+    candidates = []
+    for i in range(n):
+        reasons = []
+        if nearest[i] > threshold:
+            reasons.append(f"far from every cluster centre (distance {nearest[i]:.3f} > {threshold:.3f})")
+        if confidences is not None and confidences[i] < min_confidence:
+            reasons.append(f"classifier unsure ({types[i] if types else '?'} at {confidences[i]:.2f} < {min_confidence})")
+        if n > 3 and clusters[labels[i]]["size"] == 1:
+            reasons.append("alone in its cluster")
+        if reasons:
+            candidates.append({"index": i, "name": names[i], "cluster": int(labels[i]), "distance": round(float(nearest[i]), 6), "reasons": reasons})
+    return Description(clusters=clusters, candidates=candidates, threshold=round(threshold, 6))

@@ -74,3 +74,12 @@ def to_tensor_input(images_bgr: list[np.ndarray], prep: Preprocessing) -> np.nda
         arr = np.asarray(square_page(image, prep.size), dtype=np.float32) / 255.0
         batch[i] = ((arr - mean) / std).transpose(2, 0, 1)
     return batch
+
+
+def top_view(image_bgr: np.ndarray) -> np.ndarray:
+    """The top square of a tall page (its header: merchant name, INVOICE title, form number); wide pages unchanged.
+
+    A receipt squeezed whole into 224 px is a thin strip; its top square shows the print at a readable scale.
+    """
+    h, w = image_bgr.shape[:2]
+    return image_bgr[:w] if h > w else image_bgr
