@@ -127,25 +127,31 @@ async def process_folder(
 
 
 async def _cluster_batch(records: list[tuple[str, dict[str, Any]]], k: int | None) -> dict[str, Any] | None:
-    """Cluster every document with an embedding (new and skipped alike) and publish the clusters."""
+    """Cluster every document with an embedding (new and skipped alike); publish each cluster and the new-type candidates."""
     docs = [(r["file"], r["result"]) for o, r in records if o in ("succeeded", "skipped")]
     docs = [(f, res) for f, res in docs if (res.get("phases", {}).get("embed", {}).get("result", {}).get("embedding"))]
     if len(docs) < 2:
         return None
     embeddings = [res["phases"]["embed"]["result"]["embedding"] for _, res in docs]
-    outcome = await cluster(embeddings, k, request_id=f"iris-batch-{uuid.uuid4().hex[:12]}")
-    labels = outcome["data"]["labels"]
-    members: dict[int, list[tuple[str, str | None]]] = {}
-    for (file, res), label in zip(docs, labels):
-        members.setdefault(label, []).append((Path(file).name, res.get("document_type")))
-    rows = []
-    for label, items in sorted(members.items()):
-        types = Counter(t for _, t in items)
-        rows.append({"cluster": label, "size": len(items), "majority_type": types.most_common(1)[0][0],
-                     "types": dict(types), "examples": ", ".join(name for name, _ in items[:5])})
-    await acreate_table_artifact(table=rows, key="batch-clusters", description="clusters of the batch's page embeddings")
+    names = [Path(f).name for f, _ in docs]
+    types = [str(res.get("document_type")) for _, res in docs]
+    confidences = [float((res.get("phases", {}).get("classify", {}).get("result") or {}).get("confidence", 1.0)) for _, res in docs]
+    outcome = await cluster(embeddings, k, request_id=f"iris-batch-{uuid.uuid4().hex[:12]}",
+                            describe={"names": names, "types": types, "confidences": confidences})
+    data = outcome["data"]
+    labels = data["labels"]
+    rows = [{"cluster": c["cluster"], "size": c["size"], "majority_type": c["majority_type"], "types": c["types"],
+             "examples": ", ".join(c["examples"]), "mean_distance": c["mean_distance"]} for c in data.get("clusters", [])]
+    candidates = [{"file": c["name"], "cluster": c["cluster"], "distance": c["distance"], "reasons": "; ".join(c["reasons"])}
+                  for c in data.get("new_type_candidates", [])]
+    await acreate_table_artifact(table=rows, key="batch-clusters",
+                                 description="clusters of the batch's page embeddings: size, members nearest the centre, majority type")
+    if candidates:
+        await acreate_table_artifact(table=candidates, key="batch-new-type-candidates",
+                                     description="documents far from every cluster centre, alone, or classified with low confidence")
     await acreate_markdown_artifact(
-        markdown=f"k = {outcome['data']['k']}, quality ({outcome['data'].get('quality_metric')}) = {outcome['data'].get('quality')}",
+        markdown=(f"k = {data['k']}, quality ({data.get('quality_metric')}) = {data.get('quality')}, "
+                  f"{len(candidates)} new-type candidate(s), outlier distance threshold {data.get('distance_threshold')}"),
         key="batch-cluster-quality")
-    return {"k": outcome["data"]["k"], "quality": outcome["data"].get("quality"), "clusters": rows,
-            "labels": {Path(f).name: label for (f, _), label in zip(docs, labels)}}
+    return {"k": data["k"], "quality": data.get("quality"), "clusters": rows, "new_type_candidates": candidates,
+            "labels": {name: label for name, label in zip(names, labels)}}

@@ -11,6 +11,8 @@ SERVICE = "ml-embeddings"
 
 
 @task(name="cluster", **{**phase_options(SERVICE), "cache_policy": None, "persist_result": False})
-async def cluster(embeddings: list[list[float]], k: int | None, *, request_id: str) -> dict[str, Any]:
+async def cluster(embeddings: list[list[float]], k: int | None, *, request_id: str,
+                  describe: dict[str, list[Any]] | None = None) -> dict[str, Any]:
+    """`describe` may hold `names`, `types`, `confidences` (one per embedding) for the cluster descriptions."""
     get_run_logger().info("clustering %d documents (k=%s) request_id=%s", len(embeddings), k or "auto", request_id)
-    return await call_phase(SERVICE, "/cluster", request_id=request_id, json_body={"embeddings": embeddings, "k": k})
+    return await call_phase(SERVICE, "/cluster", request_id=request_id, json_body={"embeddings": embeddings, "k": k, **(describe or {})})
