@@ -72,10 +72,11 @@ def main() -> int:
 
     # time per page: embedding + classification of one decoded page at a time (what /classify does per upload)
     sample = pages[:: max(1, len(pages) // 40)]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for page in sample:
         runtime.classify_images([page])
     per_page = (time.perf_counter() - t0) / len(sample)
+    cpu_per_page = (time.process_time() - c0) / len(sample)
     t0 = time.perf_counter()
     batch_vectors = runtime.embed(sample)
     batch_rate = len(sample) / (time.perf_counter() - t0)
@@ -152,7 +153,7 @@ def main() -> int:
          f"{sum(k in flagged for k, t in enumerate(truth_all) if t in ('handwritten', 'scientific_publication'))}/"
          f"{sum(t in ('handwritten', 'scientific_publication') for t in truth_all)}", "flagged"),
         ("receipt/form/invoice pages flagged (false alarms)", f"{sum(k in flagged for k in target)}/{len(target)}", "low"),
-        ("classification time per page (embed + classify, 1 page per call)", f"{per_page:.3f} s", "<= 0.1 s"),
+        ("classification time per page (embed + classify, 1 page per call)", f"{per_page:.3f} s wall ({cpu_per_page:.3f} CPU-s)", "<= 0.1 s"),
         ("embedding throughput: one page per call vs one batch", f"{1 / per_page:.1f} vs {batch_rate:.1f} pages/s", ""),
         ("clustering + description of the batch", f"{cluster_seconds:.2f} s for {len(all_vectors)} pages", ""),
     ]
