@@ -6,8 +6,6 @@ import cv2
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
-
 from ip_fixtures import (
     PHOTO_CORNERS,
     PHOTO_PAGE_SIZE,
@@ -16,8 +14,10 @@ from ip_fixtures import (
     rotate_ccw,
     text_page,
 )
-from image_processor.core.geometry import apply_to_points
+from PIL import Image
+
 from image_processor.core.skew import estimate_skew
+from iris_common.geometry import map_points
 from tests.encoding import jpeg_bytes, pdf_bytes, png_bytes
 
 ENVELOPE_FIELDS = {"success", "processing_time", "timestamp", "service_name", "service_version", "data", "error", "warnings", "metadata"}
@@ -51,7 +51,7 @@ def test_transform_maps_original_points_into_the_processed_image(client: TestCli
     out = decode_page(page)
     red = (out[:, :, 2] > 180) & (out[:, :, 1] < 80)
     ys, xs = np.nonzero(red)
-    expected = apply_to_points(np.array(page["transform"]), np.array([[300, 1500]]))[0]
+    expected = map_points(np.array(page["transform"]), np.array([[300, 1500]]))[0]
     assert np.hypot(xs.mean() - expected[0], ys.mean() - expected[1]) < 1.5
 
 
@@ -80,7 +80,7 @@ def test_photographed_page_is_found_and_flattened(client: TestClient) -> None:
     border = np.concatenate([out[3, :], out[-4, :], out[:, 3], out[:, -4]])
     assert border.mean() > 180
     # the page corners land on the corners of the result
-    mapped = apply_to_points(np.array(page["transform"]), PHOTO_CORNERS)
+    mapped = map_points(np.array(page["transform"]), PHOTO_CORNERS)
     assert np.abs(mapped - [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]]).max() < 3
     assert [op["name"] for op in page["operations"]][0] == "unwarp"
 

@@ -3,14 +3,15 @@
 import cv2
 import numpy as np
 import pytest
-
 from ip_fixtures import PHOTO_CORNERS, photographed_page, rotate_ccw, text_page
+
 from image_processor.core import geometry
 from image_processor.core.enhance import enhance
 from image_processor.core.outline import find_outline, flatten
 from image_processor.core.pipeline import PipelineConfig, process_page
 from image_processor.core.quality import measure
 from image_processor.core.skew import estimate_skew
+from iris_common.geometry import map_points
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def test_rotation_matrix_tracks_a_marker() -> None:
     cv2.circle(image, (60, 90), 6, (0, 0, 0), -1)
     rotated, matrix = geometry.rotation(image, -9.0)
     ys, xs = np.nonzero(geometry.to_gray(rotated) < 128)
-    expected = geometry.apply_to_points(matrix, np.array([[60, 90]]))[0]
+    expected = map_points(matrix, np.array([[60, 90]]))[0]
     assert np.hypot(xs.mean() - expected[0], ys.mean() - expected[1]) < 1.0
     # the canvas grew: nothing of the page was cut away
     assert rotated.shape[0] > 400 and rotated.shape[1] > 300
@@ -48,7 +49,7 @@ def test_quarter_turn_matrix_tracks_a_marker(turns: int) -> None:
     image[30, 10] = 0
     turned, matrix = geometry.quarter_turn(image, turns)
     y, x = (int(v[0]) for v in np.nonzero(turned == 0))
-    assert np.allclose(geometry.apply_to_points(matrix, np.array([[10, 30]]))[0], [x, y])
+    assert np.allclose(map_points(matrix, np.array([[10, 30]]))[0], [x, y])
 
 
 def test_outline_found_on_photograph_and_not_on_flat_scan(page: np.ndarray) -> None:
@@ -62,7 +63,7 @@ def test_outline_found_on_photograph_and_not_on_flat_scan(page: np.ndarray) -> N
 def test_flatten_maps_corners_to_the_output_rectangle() -> None:
     out, matrix = flatten(photographed_page(), PHOTO_CORNERS.astype(np.float64))
     h, w = out.shape[:2]
-    mapped = geometry.apply_to_points(matrix, PHOTO_CORNERS)
+    mapped = map_points(matrix, PHOTO_CORNERS)
     assert np.allclose(mapped, [[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], atol=1e-3)
 
 

@@ -6,15 +6,16 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from ip_fixtures import decode_page
 
 from docgen import render
-from ip_fixtures import decode_page
-from tests.encoding import png_bytes as encode_png
 from image_processor.core import geometry
 from image_processor.core.orientation import line_blobs, orientation_from_lines
 from image_processor.core.pipeline import PipelineConfig, process_page
 from image_processor.models.runtime import ImageProcessorRuntime
 from image_processor.settings import ImageProcessorSettings
+from iris_common.geometry import map_points
+from tests.encoding import png_bytes as encode_png
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,7 @@ def test_turned_page_comes_back_upright_with_the_exact_transform(
     assert np.allclose(result.transform @ to_turned, np.eye(3))
     h, w = turned.shape[:2]
     corners = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], float)
-    mapped = geometry.apply_to_points(result.transform, corners)
+    mapped = map_points(result.transform, corners)
     uh, uw = upright.shape[:2]
     assert mapped.min() >= -1e-9 and mapped[:, 0].max() <= uw - 1 + 1e-9 and mapped[:, 1].max() <= uh - 1 + 1e-9
 

@@ -5,10 +5,12 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from ocr_helpers import receipt_rows
 
 from iris_common.contract.extraction import DocumentType, ExtractedField, LineItem
+from iris_common.geometry import map_points
 from ocr_extractor.core.document import extract_document
-from ocr_extractor.core.geometry import TransformError, as_matrix, map_box, map_points, to_original
+from ocr_extractor.core.geometry import TransformError, as_matrix, map_box, to_original
 from ocr_extractor.core.normalise import (
     document_currency,
     find_tax_id,
@@ -18,7 +20,6 @@ from ocr_extractor.core.normalise import (
     spanish_tax_id_valid,
 )
 from ocr_extractor.core.validation import check_date, check_line_items, check_subtotal_tax_total
-from ocr_helpers import receipt_rows
 
 
 @pytest.mark.parametrize(

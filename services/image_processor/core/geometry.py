@@ -66,9 +66,3 @@ def quarter_turn(image: np.ndarray, turns_ccw: int) -> tuple[np.ndarray, Matrix]
         [[0.0, -1.0, h - 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
     )
 
-
-def apply_to_points(matrix: Matrix, points: np.ndarray) -> np.ndarray:
-    """Map (N, 2) pixel coordinates through a 3x3 projective matrix."""
-    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-    homo = np.hstack([pts, np.ones((len(pts), 1))]) @ matrix.T
-    return homo[:, :2] / homo[:, 2:3]

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from iris_common.contract.extraction import OcrResult, StructuredDocument
+from iris_common.geometry import map_points
 
 
 class TransformError(ValueError):
@@ -32,15 +33,6 @@ def as_matrix(values: Sequence[Sequence[float]]) -> np.ndarray:
     if abs(np.linalg.det(m)) < 1e-12:
         raise TransformError("matrix is singular (not invertible)")
     return m
-
-
-def map_points(matrix: np.ndarray, points: Sequence[Sequence[float]]) -> np.ndarray:
-    """Apply a projective 3x3 matrix to (x, y) points."""
-    pts = np.asarray(points, dtype=float).reshape(-1, 2)
-    homog = np.hstack([pts, np.ones((len(pts), 1))]) @ matrix.T
-    w = homog[:, 2:3]
-    w[np.abs(w) < 1e-12] = 1e-12
-    return homog[:, :2] / w
 
 
 def map_box(matrix: np.ndarray, box: Sequence[float]) -> list[float]:
