@@ -20,12 +20,10 @@ from iris_common.contract.extraction import (
     StructuredDocument,
     TextBlock,
 )
-
 from ocr_extractor.core.calibration import Calibration, features, group_of, uncalibrated
 from ocr_extractor.core.fields import (
     Found,
     Row,
-    _slug,
     build_rows,
     extract_customer,
     extract_date,
@@ -45,6 +43,7 @@ from ocr_extractor.core.fields import (
     extract_time,
     extract_total,
     extract_vendor,
+    slug,
 )
 from ocr_extractor.core.normalise import currencies_in, document_currency
 from ocr_extractor.core.schemas import field_names
@@ -201,9 +200,9 @@ def extract_document(
             pair.confidence = _confidence(pair_found, "pair", False, False, calibration)
             if features_out is not None:
                 features_out[f"key_values[{i}]"] = features(pair_found.ocr, evidence, False, False, "pair")
-            name, n = _slug(pair.key), 2
+            name, n = slug(pair.key), 2
             while name in out:
-                name, n = f"{_slug(pair.key)}_{n}", n + 1
+                name, n = f"{slug(pair.key)}_{n}", n + 1
             out[name] = ExtractedField(value=pair.value, raw=f"{pair.key}: {pair.value}", confidence=pair.confidence,
                                        bbox=pair.value_bbox, page=pair.page)
     if document_type in (DocumentType.LETTER, DocumentType.OTHER, DocumentType.FORM):

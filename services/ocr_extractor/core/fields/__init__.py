@@ -1,0 +1,48 @@
+"""Field finders: general layout and keyword rules (English, Spanish, German) on the OCR rows; no per-file tuning.
+
+Each finder returns a `Found`: the field with its box and raw text, plus the evidence its confidence is derived
+from. `core.document` assembles them per document type, normalises, validates and calibrates.
+
+Everything works on visual rows (`rows.Row`: lines that share a baseline), in reading order. One module per kind
+of field: `dates`, `amounts`, `parties` (merchant, vendor, customer, ids), `key_values` (forms), `text` (blocks
+and letters); `keywords` holds the shared keyword grammars.
+
+- receipt: merchant_name (first text-like rows), merchant_address (the rows under it, until a phone/tax id/date
+  row), date (a row with a DATE/FECHA keyword first, else the first date), total (the largest amount on a row
+  with a total keyword, ignoring subtotal, tax, change, cash, discount, quantity rows).
+- invoice: invoice_number, date, vendor_name, total.
+- form: key/value pairs from "Key: value", "Key:" + the box right of or under it, or a label with a value to its right.
+- letter / other: text blocks (rows separated by a vertical gap), plus the date for letters.
+"""
+
+from ocr_extractor.core.fields.amounts import extract_line_items, extract_payment_method, extract_subtotal, extract_tax, extract_total
+from ocr_extractor.core.fields.dates import extract_date, extract_due_date, extract_time
+from ocr_extractor.core.fields.key_values import extract_key_values, slug
+from ocr_extractor.core.fields.parties import extract_customer, extract_invoice_number, extract_merchant, extract_tax_id, extract_vendor
+from ocr_extractor.core.fields.rows import Found, Row, build_rows
+from ocr_extractor.core.fields.text import extract_recipient, extract_sender, extract_subject, extract_text_blocks
+
+__all__ = [
+    "Found",
+    "Row",
+    "build_rows",
+    "extract_customer",
+    "extract_date",
+    "extract_due_date",
+    "extract_invoice_number",
+    "extract_key_values",
+    "extract_line_items",
+    "extract_merchant",
+    "extract_payment_method",
+    "extract_recipient",
+    "extract_sender",
+    "extract_subject",
+    "extract_subtotal",
+    "extract_tax",
+    "extract_tax_id",
+    "extract_text_blocks",
+    "extract_time",
+    "extract_total",
+    "extract_vendor",
+    "slug",
+]

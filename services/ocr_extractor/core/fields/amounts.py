@@ -1,0 +1,255 @@
+"""Amounts: total, subtotal, tax, payment method and the article rows above them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+
+from iris_common.contract.extraction import LineItem
+from ocr_extractor.core.fields.keywords import (
+    CHANGE,
+    CONTACT,
+    INCLUSIVE,
+    NOT_TOTAL,
+    PAID,
+    ROUNDING,
+    STRONG_TOTAL,
+    TAX_ONLY,
+    TOTAL,
+    TOTAL_WORD,
+)
+from ocr_extractor.core.fields.rows import Found, Row, make_found
+from ocr_extractor.core.parsing import AmountMatch, find_amounts, find_dates
+
+
+# ---------------------------------------------------------------- amounts
+def _row_amounts(row: Row) -> list[AmountMatch]:
+    """Amounts of a row that are not part of a date or a percentage."""
+    dates = find_dates(row.text)
+    return [a for a in find_amounts(row.text) if not any(a.start < d.end and d.start < a.end for d in dates)]
+
+
+def total_strength(text: str) -> float:
+    """1.0 strong total keyword, 0.8 plain TOTAL/IMPORTE, 0 otherwise (or an excluded kind of total)."""
+    if STRONG_TOTAL.search(text) and not re.search(r"sub\s*-?\s*t[o0]ta[l1i]|subtotal", text, re.IGNORECASE):
+        if TAX_ONLY.search(text) and not INCLUSIVE.search(text):
+            return 0.0
+        return 1.0
+    if not TOTAL.search(text) or NOT_TOTAL.search(text):
+        return 0.0
+    if TAX_ONLY.search(text) and not INCLUSIVE.search(text):
+        return 0.0
+    return 0.8
+
+
+def _payment_total(rows: Sequence[Row]) -> Decimal | None:
+    """Amount tendered minus change given, when both rows are readable: what was actually paid."""
+    paid = change = None
+    for row in rows:
+        amounts = [a for a in _row_amounts(row) if a.value > 0]
+        if not amounts:
+            continue
+        if CHANGE.search(row.text):
+            change = change if change is not None else amounts[-1].value
+        elif PAID.search(row.text) and not total_strength(row.text):
+            paid = paid if paid is not None else amounts[-1].value
+    if paid is None or change is None or change >= paid:
+        return None
+    return paid - change
+
+
+_WHOLE_AMOUNT = re.compile(r"(?:₹|€|\$|£|\b(?:rs\.?|rm|eur|usd|inr|gbp|myr))\s*(?P<v>\d{1,3}(?:,\d{3})+|\d+)(?![\d.,]\d)", re.IGNORECASE)
+
+
+def _whole_amounts(text: str) -> list[AmountMatch]:
+    """Amounts without decimals, only right after a currency mark ('Grand Total Rs 1939')."""
+    return [AmountMatch(Decimal(m["v"].replace(",", "")), m.start("v"), m.end("v"), m.group(0)) for m in _WHOLE_AMOUNT.finditer(text)
+            if Decimal(m["v"].replace(",", "")) > 0]
+
+
+def _rounded_total(rows: Sequence[Row], rounding_at: list[int], total: Decimal) -> tuple[Row, AmountMatch] | None:
+    """After a rounding row, an amount a few cents from the total (and not the rounding itself) is the rounded
+    total that was paid ('Rounding RM 42.35' under 'Total Sales 42.33')."""
+    if not rounding_at:
+        return None
+    for row in rows[rounding_at[0] : rounding_at[0] + 4]:
+        if CHANGE.search(row.text):
+            continue
+        for a in reversed(_row_amounts(row)):
+            if a.value != total and abs(a.value - total) <= Decimal("0.05") and a.value > Decimal("0.10"):
+                return row, a
+    return None
+
+
+def extract_total(rows: Sequence[Row]) -> Found | None:
+    """The amount on, or right under, a row with a total keyword (subtotal, tax, change, cash, discount and
+    quantity rows do not count). Among the strongest keywords it prefers, in order: the amount that equals
+    tendered minus change; after a rounding row, the first total below it (the rounded amount is what is paid);
+    else the largest. Without any keyword: the largest amount seen at least twice, at a lower confidence."""
+    candidates: list[tuple[Decimal, float, int, Row, AmountMatch]] = []
+    for i, row in enumerate(rows):
+        strength = total_strength(row.text)
+        if not strength:
+            continue
+        amounts = [a for a in _row_amounts(row) if a.value > 0] or _whole_amounts(row.text)
+        if amounts:
+            candidates.append((amounts[-1].value, strength, i, row, amounts[-1]))
+            continue
+        # label alone on its row: the value is on the next row (or the one after), if that row is not a label itself
+        for below in rows[i + 1 : i + 3]:
+            if below.page != row.page or re.search(r"[A-Za-z]{3,}", re.sub(r"(?i)\b(rm|eur|usd)\b", "", below.text)):
+                break
+            below_amounts = [a for a in _row_amounts(below) if a.value > 0]
+            if below_amounts:
+                candidates.append((below_amounts[-1].value, strength * 0.9, i, below, below_amounts[-1]))
+                break
+    if candidates:
+        top = max(c[1] for c in candidates)
+        strong = [c for c in candidates if c[1] >= top - 0.15]  # a strong keyword beats a plain TOTAL
+        paid = _payment_total(rows)
+        rounding_at = [i for i, row in enumerate(rows) if ROUNDING.search(row.text) and not total_strength(row.text)]
+        after_rounding = [c for c in candidates if rounding_at and c[2] > rounding_at[0]]
+        if paid is not None and any(c[0] == paid for c in candidates):
+            best, certainty = next(c for c in candidates if c[0] == paid), 1.0
+        elif after_rounding:
+            best, certainty = min(after_rounding, key=lambda c: c[2]), 0.95
+        else:
+            best, certainty = max(strong, key=lambda c: (c[0], c[1])), 1.0
+            rounded = _rounded_total(rows, rounding_at, best[0])
+            if rounded is not None:
+                row, match = rounded
+                line = row.line_at(match.start, match.end)
+                return make_found(match.text, 0.9 * best[1], [line], raw=line.text)
+        value, strength, _, row, match = best
+        line = row.line_at(match.start, match.end)
+        return make_found(match.text, certainty * strength, [line], raw=line.text)
+    counts: dict[Decimal, list[tuple[Row, AmountMatch]]] = {}
+    for row in rows:
+        if CHANGE.search(row.text):
+            continue
+        for a in _row_amounts(row):
+            if a.value > 0:
+                counts.setdefault(a.value, []).append((row, a))
+    if not counts:
+        return None
+    repeated = [v for v, hits in counts.items() if len(hits) > 1]
+    value = max(repeated) if repeated else max(counts)
+    row, match = counts[value][0]
+    line = row.line_at(match.start, match.end)
+    return make_found(match.text, 0.5, [line], raw=line.text)
+
+
+
+
+_SUBTOTAL = re.compile(
+    rf"sub\s*-?\s*{TOTAL_WORD}|base\s*imponible|zwischensumme|importe\s*neto|{TOTAL_WORD}\s*(?:excl|excluding|before\s*tax|sin\s*iva|sales\s*\(?excl)|"
+    r"net\s*amount|(?<![a-z])netto(?![a-z])",
+    re.IGNORECASE,
+)
+_TAX_ROW = re.compile(r"(?<![a-z])(tax|gst|vat|iva|igic|mwst|ust|sst|cuota)(?![a-z])", re.IGNORECASE)
+def _last_amount(row: Row) -> AmountMatch | None:
+    amounts = _row_amounts(row)
+    return amounts[-1] if amounts else None
+
+
+def extract_subtotal(rows: Sequence[Row]) -> Found | None:
+    """The amount on a SUBTOTAL / BASE IMPONIBLE / ZWISCHENSUMME row."""
+    for row in rows:
+        if _SUBTOTAL.search(row.text):
+            match = _last_amount(row)
+            if match is not None and match.value >= 0:
+                line = row.line_at(match.start, match.end)
+                return make_found(match.text, 1.0, [line], raw=row.text)
+    return None
+
+
+def extract_tax(rows: Sequence[Row]) -> Found | None:
+    """The tax amount: the last amount of a TAX / GST / VAT / IVA / MwSt row that is not a total including tax,
+    a subtotal or a tax-registration row. A 'total tax' row wins over a rate row."""
+    best: tuple[float, Row, AmountMatch] | None = None
+    for row in rows:
+        text = row.text
+        if not _TAX_ROW.search(text) or _SUBTOTAL.search(text) or total_strength(text) or CONTACT.search(text):
+            continue
+        if re.search(r"(?i)\b(no|reg|id|nr|number|n[ºo°])\b[.:]?\s*\d", text):
+            continue
+        match = _last_amount(row)
+        if match is None or match.value < 0:
+            continue
+        score = 1.0 if re.search(rf"(?i){TOTAL_WORD}", text) else 0.85
+        if best is None or score > best[0]:
+            best = (score, row, match)
+    if best is None:
+        return None
+    score, row, match = best
+    return make_found(match.text, score, [row.line_at(match.start, match.end)], raw=row.text)
+
+
+
+
+_PAYMENT_METHODS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p, re.IGNORECASE), name)
+    for p, name in (
+        (r"(?<![a-z])visa(?![a-z])", "visa"),
+        (r"master\s*card|(?<![a-z])mc(?![a-z])", "mastercard"),
+        (r"(?<![a-z])amex(?![a-z])|american\s*express", "amex"),
+        (r"debit|d[eé]bito|ec[\s-]*karte|girocard|maestro|(?<![a-z])nets(?![a-z])", "debit_card"),
+        (r"credit\s*card|cr[eé]dito|tarjeta|(?<![a-z])card(?![a-z])|karte|kartenzahlung", "card"),
+        (r"(?<![a-z])(cash|efectivo|contado|bargeld)(?![a-z])|(?<![a-z])bar(?![a-z])(?=.*\d)", "cash"),
+        (r"paypal", "paypal"),
+    )
+)
+
+
+def extract_payment_method(rows: Sequence[Row]) -> Found | None:
+    """How it was paid, from the payment rows under the total (cash, card, visa, ...). Rows above the first
+    amount (the merchant's header: 'BAR EL PUERTO') are not payment rows."""
+    first_amount = next((i for i, row in enumerate(rows) if _row_amounts(row)), len(rows))
+    for row in rows[first_amount:]:
+        for pattern, name in _PAYMENT_METHODS:
+            m = pattern.search(row.text)
+            if m:
+                return make_found(name, 0.9 if _row_amounts(row) else 0.7, row.lines_between(m.start(), m.end()), raw=row.text)
+    return None
+
+
+_QTY = re.compile(r"^\s*(?P<q>\d{1,3})\s*[xX*@]\s+|\s(?P<q2>\d{1,3})\s*[xX*@]\s*(?=\d)")
+
+
+def extract_line_items(rows: Sequence[Row], *, stop_at: int | None = None) -> list[LineItem]:
+    """Article rows: text then an amount at the end, between the header and the first subtotal/total row."""
+    items: list[LineItem] = []
+    seen_amount = False
+    for i, row in enumerate(rows):
+        if stop_at is not None and i >= stop_at:
+            break
+        text = row.text
+        if _SUBTOTAL.search(text) or total_strength(text) or (seen_amount and TOTAL.search(text)):
+            if seen_amount:
+                break
+            continue
+        amounts = _row_amounts(row)
+        if not amounts or _TAX_ROW.search(text) or PAID.search(text) or CHANGE.search(text) or CONTACT.search(text):
+            continue
+        last = amounts[-1]
+        head = text[: amounts[0].start].strip()
+        description = re.sub(r"^\s*\d{1,3}\s*[xX*@]\s+", "", head).strip(" :-*")
+        if not re.search(r"[A-Za-zÀ-ÿ]{2,}", description) or find_dates(text):
+            continue
+        seen_amount = True
+        q = _QTY.search(text)
+        qty = (q["q"] or q["q2"]) if q else None
+        line = row.line_at(last.start, last.end)
+        desc_lines = row.lines_between(0, max(len(head), 1))
+        item = LineItem(
+            description=make_found(description, 0.8, desc_lines, raw=head).field,
+            quantity=make_found(qty, 0.8, desc_lines, raw=q.group(0).strip()).field if qty else None,
+            unit_price=(make_found(amounts[-2].text, 0.7, [row.line_at(amounts[-2].start, amounts[-2].end)], raw=amounts[-2].raw).field
+                        if len(amounts) >= 2 else None),
+            amount=make_found(last.text, 0.9, [line], raw=last.raw).field,
+            bbox=row.bbox,
+            page=row.page,
+        )
+        items.append(item)
+    return items
