@@ -29,7 +29,6 @@ from ocr_extractor.core.fields import (
     extract_date,
     extract_due_date,
     extract_invoice_number,
-    extract_key_values,
     extract_line_items,
     extract_merchant,
     extract_payment_method,
@@ -45,6 +44,7 @@ from ocr_extractor.core.fields import (
     extract_vendor,
     slug,
 )
+from ocr_extractor.core.fields.key_values import link_key_values
 from ocr_extractor.core.normalise import currencies_in, document_currency
 from ocr_extractor.core.schemas import field_names
 from ocr_extractor.core.validation import validate
@@ -192,10 +192,10 @@ def extract_document(
     key_values: list[KeyValuePair] = []
     text_blocks: list[TextBlock] = []
     if document_type == DocumentType.FORM:
-        key_values = extract_key_values(rows)
-        for i, pair in enumerate(key_values):
-            # one box 'Key: value' is the surest reading; a 'Key:' box with a neighbour next; a label by layout last
-            evidence = 1.0 if pair.value_bbox == pair.key_bbox else (0.85 if pair.key.rstrip().endswith(":") or ":" in pair.key else 0.7)
+        links = link_key_values(rows)
+        key_values = [link.pair() for link in links]
+        for i, (link, pair) in enumerate(zip(links, key_values, strict=True)):
+            evidence = link.evidence  # 'Key: value' in one box surest, then a 'Key:' box and its neighbour, tables last
             pair_found = Found(ExtractedField(value=pair.value, confidence=pair.confidence), pair.confidence, evidence)
             pair.confidence = _confidence(pair_found, "pair", False, False, calibration)
             if features_out is not None:

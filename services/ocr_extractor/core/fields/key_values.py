@@ -1,16 +1,21 @@
-"""Form key/value pairs."""
+"""Form key/value pairs: a geometric linker over the recognised boxes.
+
+The page is cut into cells (each OCR line, split after the colon of 'Key: value'), each cell is judged key-like or
+not from its own text (a colon, a short label, known label words in English and Spanish; never a number, a date or a
+sentence), and every key is linked to the nearest value cell to its right on its row, else to the one right under
+it (aligned, within about a line height), the value carrying on over the aligned lines below. Tables get their own
+rule: a row label pairs with every number on its row, a column header with every number under it.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from iris_common.contract.extraction import KeyValuePair, OcrLine
 from ocr_extractor.core.fields.keywords import letters_ratio
 from ocr_extractor.core.fields.rows import Row, union_box
-
-# ---------------------------------------------------------------- forms
-_KEY_COLON = re.compile(r"^(?P<key>[^:]{1,40}?)\s*:\s*(?P<value>.*)$")
 
 
 def slug(text: str) -> str:
@@ -18,112 +23,292 @@ def slug(text: str) -> str:
     return slug or "field"
 
 
-_COLON = re.compile(r":(?!\d\d)")
+# A colon that ends a key: not one inside a time (10:30) nor a ratio.
+_COLON = re.compile(r":(?!\d\d)|(?<!\d):")
+
+# Words that name a field on forms (English and Spanish): a short cell made of them is a key even without a colon.
+_LABEL_WORDS = frozenset(
+    """
+    name names date dates to from subject re cc bcc attn attention fax phone tel telephone no no. number # code company
+    address city state zip country title signature signed by approved prepared submitted requested received sent
+    brand product project page pages total amount price cost quantity qty ref reference file account dept department
+    division manager supervisor contact email e-mail time location type description comments remarks notes note
+    purpose budget program issue job client customer vendor supplier buyer market region area size weight period
+    start end due effective expiration status id ext extension mail postal street office org organization position
+    employer employee occupation applicant phone fax
+    nombre nombres apellido apellidos fecha para de asunto teléfono telefono tel. correo dirección direccion ciudad
+    provincia país pais código codigo postal empresa firma cargo número numero importe total cantidad precio
+    referencia observaciones notas departamento contacto cliente proveedor lugar hora
+    """.split()
+)
+_DATE_OR_NUMBER = re.compile(
+    r"^[\s#$€£(+\-±.,/]*\d[\d\s.,:/\-%*()+±]*(?:mm|cm|m|mg|g|kg|gm|cc|ml|%|pm|am)?[\s.)*]*$", re.IGNORECASE
+)
+_MONTH_DATE = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|ene|abr|ago|dic)[a-z]*\.?\s+\d{1,2},?\s+\d{2,4}\b"
+    r"|\b\d{1,2}\s+(?:de\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|ene|abr|ago|dic)[a-z]*\.?,?\s+(?:de\s+)?\d{2,4}\b",
+    re.IGNORECASE,
+)
 
 
-def _inline_pairs(text: str) -> list[tuple[str, str, int, int]]:
-    """'Key: value  Other key: value' in one recognised line -> [(key, value, key_start, value_end)]. The first key
-    starts the line (up to 6 words); a later key is the word before its colon (two when the first is short, 'R&D
-    Group'), since the words before it end the previous value."""
-    colons = [m.start() for m in _COLON.finditer(text)]
+@dataclass
+class Cell:
+    """A piece of one OCR line: the whole line, or the key or value part of 'Key: value'."""
+
+    text: str
+    bbox: list[float]
+    line: OcrLine
+    row: int
+    colon: bool = False  # a key that ended with a colon (the colon is dropped from `text`)
+    used: bool = False
+    links: list[Cell] = field(default_factory=list)
+
+    @property
+    def height(self) -> float:
+        return max(self.bbox[3] - self.bbox[1], 1.0)
+
+    @property
+    def page(self) -> int:
+        return self.line.page
+
+
+def is_value_text(text: str) -> bool:
+    """Numbers, amounts, dates, codes: what a key never is."""
+    t = text.strip()
+    return bool(_DATE_OR_NUMBER.match(t) or _MONTH_DATE.search(t)) or letters_ratio(t) < 0.5
+
+
+def key_strength(cell: Cell) -> float:
+    """How much a cell reads as a field label: 1 with a colon, 0.8 for known label words, 0.5 for a short label,
+    0 for values and sentences."""
+    if cell.colon:
+        return 1.0
+    text = cell.text.strip()
+    if not text or is_value_text(text):
+        return 0.0
+    words = text.split()
+    if len(words) > 6 or (len(words) > 3 and text.endswith(".")) or letters_ratio(text) < 0.6:
+        return 0.0
+    if any(w in _LABEL_WORDS for w in _words(text)) or text.endswith(("#", "No.", "No", "?")):
+        return 0.8
+    return 0.5
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[^\w#]+", re.sub(r"\(s\)", "", text.lower())) if w]
+
+
+def is_label(cell: Cell) -> bool:
+    """A cell made only of label words ('Date', 'Approved by', 'Supplier(s)'): the next field's key, not a value."""
+    words = [w for w in _words(cell.text) if w not in _FILLER]
+    return cell.colon or (bool(words) and all(w in _LABEL_WORDS for w in words))
+
+
+_FILLER = frozenset("of by the a an and or for in on at y o del la el los las en por".split())
+
+
+def _split_line(line: OcrLine, row: int) -> list[Cell]:
+    """'Key: value  Other key: value' in one recognised line -> key and value cells, boxes cut in proportion to the
+    characters. The first key starts the line (up to 6 words); a later key is the word before its colon (two when
+    the first is short, 'R&D Group'), since the words before it end the previous value."""
+    text = line.text
+    x0, y0, x1, y1 = line.bbox
+    scale = (x1 - x0) / max(len(text), 1)
+
+    def cell(start: int, end: int, colon: bool = False) -> Cell:
+        piece = text[start:end]
+        lead = len(piece) - len(piece.lstrip())
+        trail = len(piece.rstrip())
+        return Cell(piece.strip(), [x0 + scale * (start + lead), y0, x0 + scale * (start + trail), y1], line, row, colon)
+
     keys: list[tuple[int, int]] = []  # (key start, colon position)
-    for c in colons:
-        head = text[:c]
-        words = list(re.finditer(r"\S+", head))
+    for m in _COLON.finditer(text):
+        c = m.start()
+        words = list(re.finditer(r"\S+", text[:c]))
         if not words:
             continue
-        if not keys and len(words) <= 6 and letters_ratio(head) >= 0.6:
-            keys.append((words[0].start(), c))
+        if not keys:
+            head = text[:c]
+            if len(words) <= 6 and letters_ratio(head) >= 0.6 and not re.search(r"[.;,]\s", head):
+                keys.append((words[0].start(), c))
             continue
-        if keys and words[-1].start() <= keys[-1][1]:
+        if words[-1].start() <= keys[-1][1]:
             continue
         first = len(words) - 1
-        if first > 0 and len(words[first - 1].group(0)) <= 4 and words[first - 1].start() > (keys[-1][1] if keys else -1):
+        if first > 0 and len(words[first - 1].group(0)) <= 4 and words[first - 1].start() > keys[-1][1]:
             first -= 1
         key_text = text[words[first].start() : c]
         if letters_ratio(key_text) >= 0.6 and re.match(r"[A-Za-zÀ-ÿ#(]", key_text):
             keys.append((words[first].start(), c))
-    out = []
+    if not keys:
+        return [cell(0, len(text))]
+    cells: list[Cell] = []
+    if text[: keys[0][0]].strip():
+        cells.append(cell(0, keys[0][0]))
     for k, (ks, c) in enumerate(keys):
-        value_end = keys[k + 1][0] if k + 1 < len(keys) else len(text)
-        out.append((text[ks:c].strip(), text[c + 1 : value_end].strip(), ks, value_end))
+        end = keys[k + 1][0] if k + 1 < len(keys) else len(text)
+        cells.append(cell(ks, c, colon=True))
+        if text[c + 1 : end].strip():
+            cells.append(cell(c + 1, end))
+    return [c for c in cells if c.text]
+
+
+def _overlap(a: Sequence[float], b: Sequence[float]) -> float:
+    """Horizontal overlap of two boxes."""
+    return min(a[2], b[2]) - max(a[0], b[0])
+
+
+def _below(grid: list[list[Cell]], r: int, anchor: Cell, reach: float) -> Cell | None:
+    """The first cell under `anchor` (overlapping it horizontally or starting within a line height of its left
+    edge) on the next rows, if no farther than `reach` line heights."""
+    for row in grid[r + 1 : r + 4]:
+        if not row or row[0].page != anchor.page:
+            return None
+        if row[0].bbox[1] - anchor.bbox[3] > reach * anchor.height:
+            return None
+        hits = [c for c in row if _overlap(c.bbox, anchor.bbox) > 0 or abs(c.bbox[0] - anchor.bbox[0]) < anchor.height]
+        if hits:
+            return hits[0]
+    return None
+
+
+def _continuation(grid: list[list[Cell]], value: Cell) -> list[Cell]:
+    """Lines under a value that carry on its text: the only cell of its row near the value's column, starting at
+    its left edge (give or take a line height), at most about a line height under the last one, not a key."""
+    out: list[Cell] = []
+    last = value
+    for row in grid[value.row + 1 : value.row + 12]:
+        if not row or row[0].page != value.page or row[0].bbox[1] - last.bbox[3] > 0.8 * value.height:
+            break
+        near = [c for c in row if c.bbox[2] > value.bbox[0] - value.height]
+        if len(near) != 1:
+            break
+        c = near[0]
+        if c.used or c.colon or abs(c.bbox[0] - value.bbox[0]) > 1.5 * value.height or c.bbox[0] < value.bbox[0] - value.height:
+            break
+        if any(k.bbox[2] <= c.bbox[0] and k is not c and not k.used for k in row if key_strength(k) > 0):
+            break
+        out.append(c)
+        last = c
     return out
 
 
-def _continuation(rows: Sequence[Row], i: int, key_line: OcrLine, used: set[int]) -> list[OcrLine]:
-    """Lines under a value that carry on its text: single lines starting right of the key's left edge, one line
-    height apart at most, without a key of their own."""
-    out: list[OcrLine] = []
-    height = key_line.bbox[3] - key_line.bbox[1]
-    last = key_line
-    for row in rows[i + 1 : i + 10]:
-        free = [ln for ln in row.lines if ln.index not in used]
-        if row.page != key_line.page or len(free) != 1 or len(row.lines) != 1:
-            break
-        line = free[0]
-        if line.bbox[1] - last.bbox[3] > 0.8 * height or line.bbox[0] < key_line.bbox[0] - height or _COLON.search(line.text):
-            break
-        out.append(line)
-        last = line
-    return out
+@dataclass
+class Link:
+    """A key cell linked to its value cells; `how` names the rule ('inline', 'right', 'below', 'row', 'column'),
+    `evidence` how sure that rule is (measured on FUNSD: a colon key with its value beside it is the surest)."""
+
+    key: Cell
+    values: list[Cell]
+    how: str
+
+    @property
+    def evidence(self) -> float:
+        if self.how == "inline":
+            return 1.0
+        if self.key.colon:
+            return 0.85 if self.how in ("right", "below") else 0.6
+        return 0.7 if self.how == "right" else 0.5
+
+    def pair(self) -> KeyValuePair:
+        return KeyValuePair(
+            key=self.key.text.strip(),
+            value=" ".join(v.text for v in self.values).strip(),
+            confidence=min([self.key.line.confidence, *(v.line.confidence for v in self.values)]),
+            key_bbox=self.key.bbox,
+            value_bbox=union_box(v.bbox for v in self.values),
+            page=self.key.page,
+        )
+
+
+def build_cells(rows: Sequence[Row]) -> list[list[Cell]]:
+    """The cells of each row, left to right."""
+    return [[c for line in row.lines for c in _split_line(line, r)] for r, row in enumerate(rows)]
+
+
+def link_key_values(rows: Sequence[Row]) -> list[Link]:
+    """Keys linked to values by layout (see the module docstring), in reading order, then the table links."""
+    grid = build_cells(rows)
+    links: list[Link] = []
+
+    def take(key: Cell, value: Cell, carry_on: bool, how: str) -> None:
+        values = [value, *(_continuation(grid, value) if carry_on else [])]
+        for c in (key, *values):
+            c.used = True
+        links.append(Link(key, values, "inline" if how == "right" and value.line is key.line else how))
+
+    for r, row in enumerate(grid):
+        for i, cell in enumerate(row):
+            if cell.used:
+                continue
+            strength = key_strength(cell)
+            if strength == 0:
+                continue
+            right = row[i + 1] if i + 1 < len(row) else None
+            if right is not None and not right.used and not right.colon:
+                # a label is not a value; a plain short label takes only a value-like neighbour
+                near = right.bbox[0] - cell.bbox[2] < 25 * cell.height
+                if near and not is_label(right) and (strength >= 0.8 or key_strength(right) == 0):
+                    take(cell, right, carry_on=i + 2 >= len(row), how="right")
+                    continue
+            if (right is None or right.colon) and cell.colon:
+                below = _below(grid, r, cell, 1.5)
+                if below is not None and not below.used and not is_label(below):
+                    take(cell, below, carry_on=True, how="below")
+    return links + _table_links(grid, {(id(link.key), id(link.values[0])) for link in links})
 
 
 def extract_key_values(rows: Sequence[Row]) -> list[KeyValuePair]:
-    """Key/value pairs: 'Key: value' (several in one box, a value carried on over the lines under it); 'Key:' with
-    the value in the box to its right or right under it; a short label with one value box to its right."""
-    pairs: list[KeyValuePair] = []
-    used: set[int] = set()
-    for i, row in enumerate(rows):
-        for j, line in enumerate(row.lines):
-            if line.index in used:
+    """Key/value pairs of a form, in reading order."""
+    return [link.pair() for link in link_key_values(rows)]
+
+
+def _column_under(grid: list[list[Cell]], r: int, head: Cell) -> list[Cell]:
+    """Values in the column under a header: on consecutive rows, the one cell overlapping the header's width,
+    value-like, each within a couple of line heights of the previous; a key-like cell ends the column."""
+    out: list[Cell] = []
+    last = head
+    for row in grid[r + 1 :]:
+        if not row or row[0].page != head.page:
+            break
+        top = min(c.bbox[1] for c in row)
+        if top - last.bbox[3] > 2.5 * head.height:
+            break
+        hits = [c for c in row if _overlap(c.bbox, head.bbox) > 0.3 * min(c.bbox[2] - c.bbox[0], head.bbox[2] - head.bbox[0])]
+        if not hits:
+            continue
+        if len(hits) > 1 or not is_value_text(hits[0].text):
+            break
+        out.append(hits[0])
+        last = hits[0]
+    return out
+
+
+def _table_links(grid: list[list[Cell]], seen: set[tuple[int, int]]) -> list[Link]:
+    """Tables: a row label followed by two or more value-like cells pairs with each; a column header (not a
+    'Key:' label) with two or more value-like cells under it pairs with each."""
+    out: list[Link] = []
+
+    def add(key: Cell, value: Cell, how: str) -> None:
+        if (id(key), id(value)) not in seen:
+            seen.add((id(key), id(value)))
+            out.append(Link(key, [value], how))
+
+    for r, row in enumerate(grid):
+        for i, cell in enumerate(row):
+            if key_strength(cell) == 0:
                 continue
-            inline = _inline_pairs(line.text)
-            if not inline:
-                continue
-            used.add(line.index)
-            for n, (key, value, _, _) in enumerate(inline):
-                value_lines: list[OcrLine] = []
-                last = n == len(inline) - 1
-                if not value and last and j + 1 < len(row.lines) and row.lines[j + 1].index not in used:
-                    value_lines = [row.lines[j + 1]]
-                elif not value and last and i + 1 < len(rows) and rows[i + 1].page == row.page:
-                    below = [ln for ln in rows[i + 1].lines if ln.bbox[0] < line.bbox[2] and line.bbox[0] < ln.bbox[2]]
-                    if below and below[0].index not in used and not _inline_pairs(below[0].text):
-                        value_lines = [below[0]]
-                elif value and last:
-                    value_lines = _continuation(rows, i, line, used)
-                    value = " ".join([value, *(ln.text for ln in value_lines)])
-                    value_lines = [line, *value_lines]
-                if value_lines and not value:
-                    value = " ".join(ln.text for ln in value_lines)
-                used.update(ln.index for ln in value_lines)
-                if not value:
-                    continue
-                conf = min([line.confidence, *(ln.confidence for ln in value_lines)])
-                pairs.append(
-                    KeyValuePair(
-                        key=key,
-                        value=value,
-                        confidence=conf,
-                        key_bbox=line.bbox,
-                        value_bbox=union_box(ln.bbox for ln in value_lines) if value_lines else line.bbox,
-                        page=line.page,
-                    )
-                )
-        free = [ln for ln in row.lines if ln.index not in used]
-        if len(free) == 2 and len(row.lines) == 2:
-            label, value_line = free
-            words = label.text.split()
-            if 1 <= len(words) <= 5 and letters_ratio(label.text) >= 0.8 and value_line.bbox[0] > label.bbox[2]:
-                used.update({label.index, value_line.index})
-                pairs.append(
-                    KeyValuePair(
-                        key=label.text.strip(),
-                        value=value_line.text.strip(),
-                        confidence=min(label.confidence, value_line.confidence),
-                        key_bbox=label.bbox,
-                        value_bbox=value_line.bbox,
-                        page=label.page,
-                    )
-                )
-    return pairs
+            values: list[Cell] = []
+            for c in row[i + 1 :]:
+                if not is_value_text(c.text):
+                    break
+                values.append(c)
+            if len(values) >= 2:
+                for v in values:
+                    add(cell, v, "row")
+            if not cell.colon:
+                column = _column_under(grid, r, cell)
+                if len(column) >= 2:
+                    for v in column:
+                        add(cell, v, "column")
+    return out

@@ -1,0 +1,80 @@
+"""The form key/value linker on hand-placed OCR boxes: which cell is a key, which value it takes, where from."""
+
+from ocr_helpers import ocr_of
+
+from ocr_extractor.core.fields import build_rows
+from ocr_extractor.core.fields.key_values import extract_key_values, key_strength, link_key_values
+
+
+def _pairs(rows):
+    return [(kv.key, kv.value) for kv in extract_key_values(build_rows(ocr_of(rows)))]
+
+
+def test_key_left_of_value_in_separate_boxes():
+    assert _pairs([[("Name:", 10), ("Lucia Gomez", 200)], [("Company", 10), ("Bright Office Co", 200)]]) == [
+        ("Name", "Lucia Gomez"),
+        ("Company", "Bright Office Co"),
+    ]
+
+
+def test_colon_inline_splits_one_box_and_cuts_its_box():
+    links = link_key_values(build_rows(ocr_of([[("Date: 9/3/92", 10), ("R&D Group: Licensee", 300)]])))
+    assert [(lk.pair().key, lk.pair().value, lk.how) for lk in links] == [
+        ("Date", "9/3/92", "inline"),
+        ("R&D Group", "Licensee", "inline"),
+    ]
+    key, value = links[0].pair().key_bbox, links[0].pair().value_bbox
+    assert key[2] <= value[0] and key[0] == 10  # the key's box ends where the value's begins
+
+
+def test_key_above_value_when_nothing_on_its_right():
+    assert _pairs([[("Return this form to:", 10)], [("AAAS Meetings Office", 10)]]) == [("Return this form to", "AAAS Meetings Office")]
+
+
+def test_value_carries_on_over_aligned_lines_below():
+    rows = [
+        [("Suggestion:", 10), ("Discontinue coal retention", 150)],
+        [("analyses on licensee samples.", 150)],
+        [("Date:", 10), ("9/3/92", 150)],
+    ]
+    assert _pairs(rows) == [("Suggestion", "Discontinue coal retention analyses on licensee samples."), ("Date", "9/3/92")]
+
+
+def test_a_number_or_date_is_never_a_key():
+    assert _pairs([[("1985", 10), ("May 1, 1985", 200)], [("24.75 mm", 10), ("13.58", 200)]]) == []
+    assert key_strength(build_rows_cell("12/05/2020")) == 0
+    assert key_strength(build_rows_cell("May 1, 1985")) == 0
+
+
+def test_a_label_is_not_taken_as_the_value_of_the_label_before_it():
+    # 'Approved By: ... Date' with blank lines to fill: no 'Approved By' -> 'Date'
+    assert _pairs([[("Approved By:", 10), ("Date", 400)]]) == []
+
+
+def test_two_plain_labels_side_by_side_are_not_a_pair():
+    assert _pairs([[("Domestic", 10), ("Export", 200)]]) == []
+
+
+def test_sentence_is_not_a_key():
+    assert _pairs([[("Please deliver this as soon as possible to the office.", 10), ("Room 4", 700)]]) == []
+
+
+def test_table_column_headers_and_row_labels_pair_with_each_number():
+    rows = [[("TAR", 200), ("NIC", 300)], [("Brand A", 10), ("9.1", 200), ("0.88", 300)], [("Brand B", 10), ("5.5", 200), ("0.55", 300)]]
+    got = set(_pairs(rows))
+    assert {("TAR", "9.1"), ("TAR", "5.5"), ("NIC", "0.88"), ("NIC", "0.55")} <= got
+    assert {("Brand A", "9.1"), ("Brand A", "0.88"), ("Brand B", "5.5"), ("Brand B", "0.55")} <= got
+    assert ("TAR", "NIC") not in got
+
+
+def test_spanish_label_words_make_keys_without_colon():
+    assert _pairs([[("Fecha", 10), ("3 de enero de 2019", 200)], [("Nombre", 10), ("Lucía Gómez", 200)]]) == [
+        ("Fecha", "3 de enero de 2019"),
+        ("Nombre", "Lucía Gómez"),
+    ]
+
+
+def build_rows_cell(text):
+    from ocr_extractor.core.fields.key_values import build_cells
+
+    return build_cells(build_rows(ocr_of([[(text, 10)]])))[0][0]
