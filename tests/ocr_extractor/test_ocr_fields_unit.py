@@ -207,3 +207,39 @@ def test_skewed_rows_are_grouped_along_the_text_direction():
 def test_language_from_stop_words():
     assert detect_language("Gracias por su compra. Total a pagar con IVA")[0] == "es"
     assert detect_language("Thank you for your purchase. Total amount due")[0] == "en"
+
+
+def test_invoice_header_table_gives_date_and_number_by_column_and_issuer_from_the_legal_block():
+    # a logo brand at the top, the customer's company under 'Billing address', a table header with the invoice
+    # date beside the due date, and the issuer's legal name beside its bank details at the bottom
+    ocr = ocr_of([
+        [("Brandname", 10)],
+        [("Billing address", 10)], [("Strategic Corp", 10)], [("Fakestreet 46", 10)],
+        [("", 10)], [("", 10)],
+        [("Customer", 10), ("Invoice date", 200), ("Invoice", 380), ("Due date", 560)],
+        [("C-1", 10), ("8-9-2022", 200), ("VF1005193039", 380), ("22-9-2022", 560)],
+        [("Item", 10), ("49,99", 500)], [("Invoice total EUR", 10), ("49,99", 500)],
+        [("", 10)], [("", 10)],
+        [("Example Trading B.V. on behalf of Brandname", 10)],
+        [("Mainstreet 1, 1000 AA Amsterdam", 10)],
+        [("IBAN: NL58RABO0198723202", 10), ("BIC: RABONL2U", 400)],
+    ])
+    got = _fields(ocr, DocumentType.INVOICE)[1]
+    assert got["date"] == "2022-09-08" and got["due_date"] == "2022-09-22"
+    assert got["invoice_number"] == "VF1005193039"
+    assert got["vendor_name"] == "Example Trading B.V."
+
+
+def test_invoice_issuer_named_over_the_registered_office_or_as_account_holder():
+    ocr = ocr_of([
+        [("LEGAL NOTICES ONLINE", 10)], [("Invoice no 2022089083", 10)], [("Date: 28/11/2022", 10)],
+        [("Total TTC", 10), ("56,02", 500)],
+        [("Transfer - Account holder: NETPRESSE", 10)],
+        [("NETPRESSE", 300)], [("Registered office: 16 rue Mollien, Boulogne", 10)],
+    ])
+    assert _fields(ocr, DocumentType.INVOICE)[1]["vendor_name"] == "NETPRESSE"
+    no_payee = ocr_of([
+        [("LEGAL NOTICES ONLINE", 10)], [("Invoice no 2022089083", 10)], [("Total", 10), ("56,02", 500)],
+        [("NETPRESSE", 300)], [("Registered office: 16 rue Mollien, Boulogne", 10)],
+    ])
+    assert _fields(no_payee, DocumentType.INVOICE)[1]["vendor_name"] == "NETPRESSE"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+from iris_common.contract.extraction import OcrLine
 
 TOTAL_WORD = r"t[o0]ta[l1i]"  # TOTAL, T0TAL, TOTAI
 STRONG_TOTAL = re.compile(
@@ -33,7 +36,11 @@ ROUNDING = re.compile(r"(?<![a-z])round|redondeo|rundung", re.IGNORECASE)
 TAX_ONLY = re.compile(r"(?<![a-z])(tax|gst|vat|iva|igic|mwst|ust)(?![a-z])", re.IGNORECASE)
 INCLUSIVE = re.compile(r"incl|inclusive|incluid|con\s*iva|with|inkl|brutto", re.IGNORECASE)
 DATE_KEY = re.compile(r"(?<![a-z])(date|dated|fecha|f\.|tarikh|issued|emisi[oó]n|[a-z]*datum)(?![a-z])", re.IGNORECASE)
-NOT_DATE_KEY = re.compile(r"due\s*date|vencimiento|expir|valid|caduc|born|nacimiento|period", re.IGNORECASE)
+NOT_DATE_KEY = re.compile(
+    r"due\s*date|vencimiento|expir|valid|caduc|born|nacimiento|period|verval|[ée]ch[ée]ance|f[äa]llig|"
+    r"check[\s-]*(?:in|out)|delivery|entrega|lieferdatum|leverdatum",
+    re.IGNORECASE,
+)
 HEADER_WORDS = re.compile(
     r"^(tax\s*invoice|invoice|receipt|official\s*receipt|cash\s*(sale|bill|receipt)|simplified|factura(\s*simplificada)?|"
     r"ticket|recibo|copy|original|duplicate|welcome|bienvenid[oa]s?|gracias|thank|customer\s*copy|sales\s*receipt|"
@@ -74,3 +81,22 @@ def is_texty(text: str) -> bool:
     """Mostly letters, once a bracketed registration number ('(519537-X)') is set aside."""
     text = REG_IN_BRACKETS.sub(" ", text)
     return len(re.sub(r"[^A-Za-z0-9À-ÿ]", "", text)) >= 3 and letters_ratio(text) >= 0.5
+
+
+def cell_below(rows: Sequence, i: int, line: OcrLine, *, max_rows: int = 2) -> tuple[int, OcrLine] | None:
+    """The cell under a column header: in the next rows (of the same page), the line whose horizontal extent
+    overlaps the header line's the most (at least a third of the narrower one). Tables print the header cell
+    (`Invoice date`, `Factuur`, `Booking ID`) above its value, so the row below alone does not say which value."""
+    x0, x1 = line.bbox[0], line.bbox[2]
+    for j in range(i + 1, min(i + 1 + max_rows, len(rows))):
+        if rows[j].page != rows[i].page:
+            return None
+        best, best_overlap = None, 0.0
+        for candidate in rows[j].lines:
+            overlap = min(x1, candidate.bbox[2]) - max(x0, candidate.bbox[0])
+            narrower = max(min(x1 - x0, candidate.bbox[2] - candidate.bbox[0]), 1.0)
+            if overlap / narrower >= 1 / 3 and overlap > best_overlap:
+                best, best_overlap = candidate, overlap
+        if best is not None:
+            return j, best
+    return None

@@ -6,7 +6,16 @@ import re
 from collections.abc import Sequence
 
 from ocr_extractor.core.fields.amounts import total_strength
-from ocr_extractor.core.fields.keywords import BOILERPLATE, COMPANY_SUFFIX, CONTACT, HEADER_WORDS, REG_ONLY, STOP_ADDRESS, is_texty
+from ocr_extractor.core.fields.keywords import (
+    BOILERPLATE,
+    COMPANY_SUFFIX,
+    CONTACT,
+    HEADER_WORDS,
+    REG_ONLY,
+    STOP_ADDRESS,
+    cell_below,
+    is_texty,
+)
 from ocr_extractor.core.fields.rows import Found, Row, make_found
 from ocr_extractor.core.normalise import TaxIdMatch, find_tax_id
 from ocr_extractor.core.parsing import find_amounts, find_dates
@@ -95,37 +104,163 @@ _INVOICE_LABEL = re.compile(
     r"(?<![a-z])(?:invoice|inv|factura|bill|receipt|recibo)\.?\s*(?:no|num|number|n[uú]mero|nº|n°|#)\.?\s*[:#]?\s*$",
     re.IGNORECASE,
 )
+# a table header cell naming the document number: 'Invoice', 'Factuur', 'Booking ID', 'Nº factura'
+_NUMBER_HEADER = re.compile(
+    r"^\s*(?:(?:invoice|factura|facture|factuur|rechnung|booking|reservation|reserva|order|pedido)\s*"
+    r"(?:no|num|number|n[uú]mero|nummer|nr|nº|n°|#|id)?|n[uú]mero\s*de\s*factura|n[ºo°]\s*factura)\.?\s*[:#]?\s*$",
+    re.IGNORECASE,
+)
+_ORDER = re.compile(r"^\s*(?:order|pedido)", re.IGNORECASE)
+_CODE = re.compile(r"[A-Z0-9][A-Z0-9\-/_.]{2,}", re.IGNORECASE)
+
+
+def _code_in(text: str) -> str | None:
+    """A document number: one token with a digit that is not a date."""
+    token = text.strip().split(" ")[0] if text.strip() else ""
+    if _CODE.fullmatch(token) and any(ch.isdigit() for ch in token) and not find_dates(token):
+        return token.strip(".-/")
+    return None
 
 
 def extract_invoice_number(rows: Sequence[Row]) -> Found | None:
-    """A code with a digit after INVOICE NO / Nº FACTURA (on the same row, else on the row below)."""
-    for i, row in enumerate(rows):
+    """A code with a digit after INVOICE NO / Nº FACTURA on the same row; else under a column header that names
+    it (Invoice / Factuur / Booking ID, an order number last); else the first code of the row below a bare label."""
+    for row in rows:
         for m in _INVOICE_NO.finditer(row.text):
             value = m["value"].strip(".-/")
             if any(ch.isdigit() for ch in value) and not find_dates(value):
                 lines = row.lines_between(m.start("value"), m.end("value"))
                 return make_found(value, 1.0, lines, raw=row.text)
-        for _start, _end, line in row.spans:
-            if _INVOICE_LABEL.search(line.text) and i + 1 < len(rows):
-                token = rows[i + 1].text.split(" ")[0]
-                if any(ch.isdigit() for ch in token):
-                    first = rows[i + 1].lines[0]
-                    return make_found(token, 0.85, [first], raw=first.text)
+    under_order = None
+    for i, row in enumerate(rows):
+        for line in row.lines:
+            if not _NUMBER_HEADER.match(line.text):
+                continue
+            below = cell_below(rows, i, line, max_rows=1)
+            value = _code_in(below[1].text) if below else None
+            if value is None:
+                continue
+            if _ORDER.match(line.text):
+                under_order = under_order or make_found(value, 0.6, [below[1]], raw=below[1].text)
+                continue
+            return make_found(value, 0.85 if len(row.lines) > 1 else 0.8, [below[1]], raw=below[1].text)
+    for i, row in enumerate(rows):
+        if i + 1 < len(rows) and any(_INVOICE_LABEL.search(line.text) for line in row.lines):
+            first = rows[i + 1].lines[0]
+            value = _code_in(first.text)
+            if value is not None:
+                return make_found(value, 0.75, [first], raw=first.text)
+    return under_order
+
+
+# ---------------------------------------------------------------- vendor (the invoice's issuer)
+_VENDOR_LABEL = re.compile(r"^(?:from|vendor|supplier|seller|sold\s*by|proveedor|emisor|emite|vendedor|de)\s*:\s*(?P<v>.+)$", re.IGNORECASE)
+# who the money goes to is the issuer: 'Titulaire du compte : NETPRESSE', 'Account holder: ACME Ltd'
+_PAYEE_LABEL = re.compile(
+    r"(?:titulaire\s*du\s*compte|account\s*(?:holder|name)|beneficiary|titular(?:\s*de\s*la\s*cuenta)?|kontoinhaber|"
+    r"ten\s*name\s*van|t\.\s*n\.\s*v\.|payable\s*to|cheques?\s*payable\s*to)\s*[:.]?\s*(?P<v>[^:|]{3,60})$",
+    re.IGNORECASE,
+)
+# legal forms that end a company name; short upper-case ones only as printed (AG, BV, NV ...), the rest in any case
+_LEGAL_FORM = re.compile(
+    r"(?:\b(?i:sdn\.?\s*bhd|berhad|b\.\s*v|n\.\s*v|gmbh|s\.\s*l\.?\s*u|s\.\s*l|s\.\s*a\.?\s*s|s\.\s*a|s\.\s*a\.?\s*r\.?\s*l|sarl|"
+    r"s\.?\s*p\.?\s*a|s\.\s*r\.\s*l|ltd|limited|inc|llc|l\.l\.c|plc|corp|pvt\.?\s*ltd|private\s+limited|pty\.?\s*ltd|"
+    r"sp\.\s*z\s*o\.\s*o|sp[oó][lł]ka\s+akcyjna|aktiengesellschaft|co\.\s*kg|kgaa)"
+    r"|\b(?:AG|BV|NV|SL|SA|SAS|SE|KG|OHG|UG|SLU|SRL|LTD|AB|OY|Oy|A/S|ApS))\.?(?=$|[\s,;)|])",
+)
+_ISSUER_BLOCK = re.compile(
+    r"(?<![a-z])(?:iban|bic|swift|kvk|kamer\s*van\s*koophandel|handelsregister|registergericht|hrb|btw|vat|tva|iva|ust|"
+    r"nif|cif|siret|siren|rcs|capital|registered\s*(?:office|in|no)|si[eè]ge\s*social|domicilio\s*social|sitz|"
+    r"company\s*(?:no|number|reg)|gstin|cin|abn|ein|tax\s*id)(?![a-z])",
+    re.IGNORECASE,
+)
+_OFFICE = re.compile(r"registered\s*office|si[eè]ge\s*social|domicilio\s*social|(?<![a-z])sitz(?![a-z])|statutaire\s*zetel|head\s*office",
+                     re.IGNORECASE)
+_ADDRESSEE = re.compile(
+    r"(?<![a-z])(?:bill(?:ed)?\s*to|sold\s*to|ship(?:ped)?\s*to|deliver(?:ed|y)?\s*(?:to|address)|invoice\s*to|billing\s*address|"
+    r"shipping\s*address|customer|client[e]?|facturar\s*a|enviar\s*a|destinatario|direcci[oó]n\s*de\s*(?:facturaci[oó]n|env[ií]o)|"
+    r"factuuradres|afleveradres|adresse\s*de\s*(?:facturation|livraison)|rechnungs?adresse|lieferadresse|kunde|rechnung\s*an)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _legal_name(text: str) -> tuple[str, int] | None:
+    """'e-Luscious Nederland B.V. iov Saeco.com' -> ('e-Luscious Nederland B.V.', end): the words before a legal
+    form (at most six, after any 'Label:'), with the form."""
+    for m in _LEGAL_FORM.finditer(text):
+        head = text[: m.start()].rsplit(":", 1)[-1]
+        words = head.split()[-6:]
+        name = " ".join([*words, text[m.start() : m.end()].strip()]).strip(" ,;-")
+        if words and is_texty(" ".join(words)) and not CONTACT.search(" ".join(words)) and not re.search(r"\d{3,}", name):
+            return name, m.end()
     return None
 
 
-_VENDOR_LABEL = re.compile(r"^(?:from|vendor|supplier|seller|sold\s*by|proveedor|emisor|vendedor|de)\s*:\s*(?P<v>.+)$", re.IGNORECASE)
+def _addressee_rows(rows: Sequence[Row]) -> set[int]:
+    """Rows of the customer / delivery blocks: a row with an addressee label and the few rows right under it."""
+    out: set[int] = set()
+    for i, row in enumerate(rows):
+        if _ADDRESSEE.search(row.text):
+            out.add(i)
+            for j in range(i + 1, min(i + 5, len(rows))):
+                gap = rows[j].bbox[1] - rows[j - 1].bbox[3]
+                if rows[j].page != row.page or gap > 1.5 * max(rows[j].bbox[3] - rows[j].bbox[1], 1.0):
+                    break
+                out.add(j)
+    return out
+
+
+def _in_rows(found: Found, rows: Sequence[Row]) -> bool:
+    box = found.field.bbox
+    if box is None:
+        return False
+    return any(min(box[3], row.bbox[3]) - max(box[1], row.bbox[1]) > 0.5 * (row.bbox[3] - row.bbox[1]) for row in rows)
+
+
+def _issuer_candidates(rows: Sequence[Row]) -> list[tuple[float, int, Found]]:
+    """(evidence, row index, name) for names the page gives its issuer: a legal name in the letterhead or in the
+    block of bank / registration details, the account holder, the name over the registered-office line."""
+    page = header_rows(rows)
+    addressee = _addressee_rows(page)
+    near_block = {j for i, row in enumerate(page) if _ISSUER_BLOCK.search(row.text) for j in range(i - 3, i + 4)}
+    out: list[tuple[float, int, Found]] = []
+    for i, row in enumerate(page):
+        if i in addressee:
+            continue
+        for line in row.lines:
+            m = _PAYEE_LABEL.search(line.text)
+            if m and is_texty(m["v"]) and not CONTACT.search(m["v"]):
+                out.append((0.9, i, make_found(m["v"].strip(" .,;-"), 0.9, [line], raw=line.text)))
+            legal = _legal_name(line.text)
+            if legal is not None:
+                evidence = 1.0 if i < 6 else 0.95 if i in near_block else 0.7
+                out.append((evidence, i, make_found(legal[0], evidence, [line], raw=line.text)))
+        if _OFFICE.search(row.text) and i > 0 and i - 1 not in addressee:
+            above = page[i - 1]
+            text = above.text.strip()
+            if len(above.lines) == 1 and 1 <= len(text.split()) <= 5 and is_texty(text) and not re.search(r"\d", text) \
+                    and not CONTACT.search(text) and _could_be_name(text):
+                out.append((0.85, i - 1, make_found(text, 0.85, above.lines)))
+    return out
 
 
 def extract_vendor(rows: Sequence[Row]) -> Found | None:
+    """The invoice's issuer: a 'Vendor:' label; else the letterhead's name when it carries a legal form; else the
+    issuer named by the page's legal block (legal name beside the bank / registration details, account holder,
+    the name over 'Registered office'); else the letterhead's first name-like row."""
     for row in rows:
         m = _VENDOR_LABEL.match(row.text)
         if m and is_texty(m["v"]):
             return make_found(m["v"].strip(), 1.0, row.lines, raw=row.text)
     name, _ = extract_merchant(rows)
-    return name
-
-
+    if name is not None and _in_rows(name, [header_rows(rows)[i] for i in _addressee_rows(header_rows(rows))]):
+        name = None  # the top rows were the customer's block ('Billing address / Strategic Corp')
+    if name is not None and _legal_name(name.field.value or "") is not None:
+        return name
+    candidates = [c for c in _issuer_candidates(rows) if c[0] >= 0.85]
+    if candidates:
+        return max(candidates, key=lambda c: (c[0], -c[1]))[2]
+    return name or max(_issuer_candidates(rows), key=lambda c: (c[0], -c[1]), default=(0, 0, None))[2]
 
 
 def extract_tax_id(rows: Sequence[Row]) -> Found | None:
