@@ -243,3 +243,12 @@ def test_invoice_issuer_named_over_the_registered_office_or_as_account_holder():
         [("NETPRESSE", 300)], [("Registered office: 16 rue Mollien, Boulogne", 10)],
     ])
     assert _fields(no_payee, DocumentType.INVOICE)[1]["vendor_name"] == "NETPRESSE"
+
+
+def test_unlabelled_total_is_not_an_article_price_repeated_under_a_cut_off_receipt():
+    # no total keyword anywhere: '4,00' repeats the first article's price, far less than the articles' sum
+    cut = receipt_rows(["GASTROBAR", "2 COPA RIOJA 4,00", "2 CAFES 2,40", "1 TAPA MOJAMA 2,50", "1 TAPA PATATAS 3,00", "4,00"])
+    assert _fields(cut)[1]["total"] is None
+    # the same shape where the repeated amount is the articles' sum is still read as the total
+    whole = receipt_rows(["CAFFE TORINO", "IL GAS 2,50", "COTTO 12,00", "CAFFE LUNGO 2,00", "TOTL 16,50", "CONTANTE 16,50"])
+    assert _fields(whole)[1]["total"] == "16.50"

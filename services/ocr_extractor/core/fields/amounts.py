@@ -124,18 +124,34 @@ def extract_total(rows: Sequence[Row]) -> Found | None:
         value, strength, _, row, match = best
         line = row.line_at(match.start, match.end)
         return make_found(match.text, certainty * strength, [line], raw=line.text)
-    counts: dict[Decimal, list[tuple[Row, AmountMatch]]] = {}
-    for row in rows:
+    return _unlabelled_total(rows)
+
+
+def _unlabelled_total(rows: Sequence[Row]) -> Found | None:
+    """Without any total keyword: the largest amount seen at least twice (else the largest), at a lower
+    confidence, and only if it can be a total: not less than the sum of the article rows printed above it (a
+    price that merely repeats an article's price, '2 COPA 4,00' ... '4,00' under a cut-off total, is not)."""
+    counts: dict[Decimal, list[tuple[int, Row, AmountMatch]]] = {}
+    for i, row in enumerate(rows):
         if CHANGE.search(row.text):
             continue
         for a in _row_amounts(row):
             if a.value > 0:
-                counts.setdefault(a.value, []).append((row, a))
+                counts.setdefault(a.value, []).append((i, row, a))
     if not counts:
         return None
     repeated = [v for v, hits in counts.items() if len(hits) > 1]
     value = max(repeated) if repeated else max(counts)
-    row, match = counts[value][0]
+    last = counts[value][-1][0]
+    articles = Decimal(0)
+    for row in rows[:last]:
+        amounts = [a for a in _row_amounts(row) if a.value > 0]
+        if (amounts and amounts[-1].value != value and re.search(r"[^\W\d_]{3,}", row.text) and not total_strength(row.text)
+                and not NOT_TOTAL.search(row.text) and not TAX_ONLY.search(row.text)):
+            articles += amounts[-1].value
+    if articles > value + Decimal("0.01"):
+        return None
+    _, row, match = counts[value][0]
     line = row.line_at(match.start, match.end)
     return make_found(match.text, 0.5, [line], raw=line.text)
 
