@@ -78,3 +78,28 @@ def build_rows_cell(text):
     from ocr_extractor.core.fields.key_values import build_cells
 
     return build_cells(build_rows(ocr_of([[(text, 10)]])))[0][0]
+
+
+def test_unit_printed_apart_joins_its_number_and_is_never_a_key():
+    assert _pairs([[("Tipping Length", 10), ("25", 250), ("mm", 290)]]) == [("Tipping Length", "25 mm")]
+    assert key_strength(build_rows_cell("mm")) == 0
+
+
+def test_bracketed_qualifier_under_a_header_joins_it():
+    rows = [[("Total", 200), ("Male", 300)], [("(205)", 200), ("(99)", 300)], [("KOOL", 10), ("53", 200), ("60", 300)],
+            [("Bright", 10), ("39", 200), ("34", 300)]]
+    got = set(_pairs(rows))
+    assert {("Total (205)", "53"), ("Total (205)", "39"), ("Male (99)", "60")} <= got
+
+
+def test_value_a_little_off_the_keys_baseline_is_still_beside_it():
+    # the row grouping puts the value on its own row (written 8 px higher); boxes still share most of their height
+    from ocr_extractor.core.layout import build_ocr_result
+    from ocr_extractor.core.types import RawLine, RawPage
+
+    def line(text, x0, y0):
+        x1 = x0 + 10 * len(text)
+        return RawLine(text, 0.95, ((x0, y0), (x1, y0), (x1, y0 + 20), (x0, y0 + 20)))
+
+    ocr = build_ocr_result("test", [RawPage(width=800, height=200, lines=(line("PROJECT NO.", 10, 58), line("642-138", 300, 50)))])
+    assert [(kv.key, kv.value) for kv in extract_key_values(build_rows(ocr))] == [("PROJECT NO.", "642-138")]

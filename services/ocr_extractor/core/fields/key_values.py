@@ -75,7 +75,11 @@ class Cell:
 def is_value_text(text: str) -> bool:
     """Numbers, amounts, dates, codes: what a key never is."""
     t = text.strip()
-    return bool(_DATE_OR_NUMBER.match(t) or _MONTH_DATE.search(t)) or letters_ratio(t) < 0.5
+    return bool(_DATE_OR_NUMBER.match(t) or _MONTH_DATE.search(t) or _MEASURE.match(t) or t.lower() in _ANSWERS) or letters_ratio(t) < 0.5
+
+
+_MEASURE = re.compile(r"^[$€£#~±+\-]?\s?\d[\d.,/\-]*\s?[^\W\d_]{1,6}\.?(?:/[^\W\d_]{1,4}\d?)?$")  # 16 psig, 36 gm/m2, 245 mg/cc
+_ANSWERS = frozenset("n/a na none nil tbd yes no x si sí ok".split())
 
 
 def key_strength(cell: Cell) -> float:
@@ -84,10 +88,11 @@ def key_strength(cell: Cell) -> float:
     if cell.colon:
         return 1.0
     text = cell.text.strip()
-    if not text or is_value_text(text):
+    if not text or is_value_text(text) or _UNIT.match(text):
         return 0.0
     words = text.split()
-    if len(words) > 6 or (len(words) > 3 and text.endswith(".")) or letters_ratio(text) < 0.6:
+    bare = re.sub(r"\([^)]*\)?", "", text).strip() or text  # 'Male (99)': the qualifier's digits do not count
+    if len(words) > 6 or (len(words) > 3 and text.endswith(".")) or letters_ratio(bare) < 0.6:
         return 0.0
     if any(w in _LABEL_WORDS for w in _words(text)) or text.endswith(("#", "No.", "No", "?")):
         return 0.8
@@ -98,10 +103,14 @@ def _words(text: str) -> list[str]:
     return [w for w in re.split(r"[^\w#]+", re.sub(r"\(s\)", "", text.lower())) if w]
 
 
-def is_label(cell: Cell) -> bool:
-    """A cell made only of label words ('Date', 'Approved by', 'Supplier(s)'): the next field's key, not a value."""
+def is_label(cell: Cell, loose: bool = True) -> bool:
+    """A cell made of label words ('Date', 'Approved by', 'Supplier(s)') or a short one ending with one ('Unit
+    Price', 'Receipt date', 'Check #'), unless not `loose` (after a 'Key:' a value may end with one: 'Meetings
+    Office'): the next field's key, not a value."""
     words = [w for w in _words(cell.text) if w not in _FILLER]
-    return cell.colon or (bool(words) and all(w in _LABEL_WORDS for w in words))
+    if cell.colon or cell.text.rstrip().endswith(("#", "No.", "NO.")):
+        return True
+    return bool(words) and (all(w in _LABEL_WORDS for w in words) or (loose and len(words) <= 4 and words[-1] in _LABEL_WORDS))
 
 
 _FILLER = frozenset("of by the a an and or for in on at y o del la el los las en por".split())
@@ -172,6 +181,20 @@ def _below(grid: list[list[Cell]], r: int, anchor: Cell, reach: float) -> Cell |
     return None
 
 
+def _right_of(grid: list[list[Cell]], r: int, key: Cell) -> Cell | None:
+    """The nearest cell right of `key` on its line: same row, or a neighbouring row the grouping split off (a value
+    written a little higher or lower) as long as the two boxes share half their height."""
+    best: Cell | None = None
+    for row in grid[max(r - 1, 0) : r + 2]:
+        for c in row:
+            if c is key or c.page != key.page or c.bbox[0] < key.bbox[2] - 0.5 * key.height:
+                continue
+            shared = min(c.bbox[3], key.bbox[3]) - max(c.bbox[1], key.bbox[1])
+            if (c.row == r or shared >= 0.5 * min(c.height, key.height)) and (best is None or c.bbox[0] < best.bbox[0]):
+                best = c
+    return best
+
+
 def _continuation(grid: list[list[Cell]], value: Cell) -> list[Cell]:
     """Lines under a value that carry on its text: the only cell of its row near the value's column, starting at
     its left edge (give or take a line height), at most about a line height under the last one, not a key."""
@@ -222,8 +245,34 @@ class Link:
 
 
 def build_cells(rows: Sequence[Row]) -> list[list[Cell]]:
-    """The cells of each row, left to right."""
-    return [[c for line in row.lines for c in _split_line(line, r)] for r, row in enumerate(rows)]
+    """The cells of each row, left to right; a bracketed qualifier right under a label ('Total' over '(205)',
+    'STRENGTH' over '(7=Stronger)') is joined to the label."""
+    grid = [[c for line in row.lines for c in _split_line(line, r)] for r, row in enumerate(rows)]
+    for row in grid:  # a unit printed apart from its number ('84' 'mm') belongs to it
+        for left, unit in reversed(list(zip(row, row[1:], strict=False))):
+            if _UNIT.match(unit.text) and _DATE_OR_NUMBER.match(left.text) and unit.bbox[0] - left.bbox[2] < 3 * left.height:
+                left.text = f"{left.text} {unit.text}"
+                left.bbox = union_box([left.bbox, unit.bbox])
+                row.remove(unit)
+    for r in range(len(grid) - 1, 0, -1):
+        for cell in list(grid[r]):
+            if not _QUALIFIER.match(cell.text):
+                continue
+            above = [c for c in grid[r - 1] if _overlap(c.bbox, cell.bbox) > 0.5 * (cell.bbox[2] - cell.bbox[0])]
+            label = above[0] if len(above) == 1 else None
+            if label and not label.colon and key_strength(label) > 0 and cell.bbox[1] - label.bbox[3] < 0.6 * cell.height:
+                label.text = f"{label.text} {cell.text}"
+                label.bbox = union_box([label.bbox, cell.bbox])
+                grid[r].remove(cell)
+    grid = [row for row in grid if row]
+    for r, row in enumerate(grid):
+        for cell in row:
+            cell.row = r
+    return grid
+
+
+_UNIT = re.compile(r"^(?:mm|cm|m|mg|g|kg|gm|cc|ml|%|lbs?|oz|psig|psi|kgs?|gm/m2|mg/cc)\.?$", re.IGNORECASE)
+_QUALIFIER = re.compile(r"^\([^()]{1,30}\)?$")
 
 
 def link_key_values(rows: Sequence[Row]) -> list[Link]:
@@ -235,27 +284,36 @@ def link_key_values(rows: Sequence[Row]) -> list[Link]:
         values = [value, *(_continuation(grid, value) if carry_on else [])]
         for c in (key, *values):
             c.used = True
-        links.append(Link(key, values, "inline" if how == "right" and value.line is key.line else how))
+        how = "inline" if how == "right" and value.line is key.line else how
+        if len(values) > 1 and (sum(bool(_ITEM.match(v.text)) for v in values) >= 2):
+            links.extend(Link(key, [v], how) for v in values)  # an enumerated list: one value per item
+        else:
+            links.append(Link(key, values, how))
 
     for r, row in enumerate(grid):
-        for i, cell in enumerate(row):
+        for cell in row:
             if cell.used:
                 continue
             strength = key_strength(cell)
             if strength == 0:
                 continue
-            right = row[i + 1] if i + 1 < len(row) else None
+            right = _right_of(grid, r, cell)
             if right is not None and not right.used and not right.colon:
                 # a label is not a value; a plain short label takes only a value-like neighbour
                 near = right.bbox[0] - cell.bbox[2] < 25 * cell.height
-                if near and not is_label(right) and (strength >= 0.8 or key_strength(right) == 0):
-                    take(cell, right, carry_on=i + 2 >= len(row), how="right")
+                if near and not is_label(right, loose=not cell.colon) and (strength >= 0.8 or key_strength(right) == 0):
+                    take(cell, right, carry_on=right is grid[right.row][-1], how="right")
                     continue
-            if (right is None or right.colon) and cell.colon:
+            if (right is None or right.colon) and strength >= 0.8:
                 below = _below(grid, r, cell, 1.5)
-                if below is not None and not below.used and not is_label(below):
+                # under a label word without colon, only a value-like cell
+                if below and not below.used and not is_label(below, loose=not cell.colon) and (cell.colon or key_strength(below) == 0):
                     take(cell, below, carry_on=True, how="below")
     return links + _table_links(grid, {(id(link.key), id(link.values[0])) for link in links})
+
+
+SPLIT_ALL = True
+_ITEM = re.compile(r"^(?:\(?\d{1,2}[.)]|\(?[a-hA-H][.)]|[-•*·])\s")
 
 
 def extract_key_values(rows: Sequence[Row]) -> list[KeyValuePair]:
@@ -303,10 +361,10 @@ def _table_links(grid: list[list[Cell]], seen: set[tuple[int, int]]) -> list[Lin
                 if not is_value_text(c.text):
                     break
                 values.append(c)
-            if len(values) >= 2:
+            if len(values) >= 2 and i == 0:  # the row's label starts it
                 for v in values:
                     add(cell, v, "row")
-            if not cell.colon:
+            if not cell.colon and not any(is_value_text(c.text) for c in row):  # a header row holds no values
                 column = _column_under(grid, r, cell)
                 if len(column) >= 2:
                     for v in column:
