@@ -113,7 +113,7 @@ def is_label(cell: Cell, loose: bool = True) -> bool:
     return bool(words) and (all(w in _LABEL_WORDS for w in words) or (loose and len(words) <= 4 and words[-1] in _LABEL_WORDS))
 
 
-_FILLER = frozenset("of by the a an and or for in on at y o del la el los las en por".split())
+_FILLER = frozenset("of by the a an and or for in on at y o de del la el los las en por".split())
 
 
 def _split_line(line: OcrLine, row: int) -> list[Cell]:
@@ -150,7 +150,10 @@ def _split_line(line: OcrLine, row: int) -> list[Cell]:
         if letters_ratio(key_text) >= 0.6 and re.match(r"[A-Za-zÀ-ÿ#(]", key_text):
             keys.append((words[first].start(), c))
     if not keys:
-        return [cell(0, len(text))]
+        split = _label_then_value(text)
+        if split is None:
+            return [cell(0, len(text))]
+        return [cell(0, split), cell(split, len(text))]
     cells: list[Cell] = []
     if text[: keys[0][0]].strip():
         cells.append(cell(0, keys[0][0]))
@@ -162,23 +165,41 @@ def _split_line(line: OcrLine, row: int) -> list[Cell]:
     return [c for c in cells if c.text]
 
 
+def _label_then_value(text: str) -> int | None:
+    """Where a label without colon ends and its value begins in one box ('JOB NO. 7559', 'Date Sent 4/19/74'): up
+    to four leading words ending with a label word, then a number, date or code."""
+    words = list(re.finditer(r"\S+", text))
+    for k in range(1, min(5, len(words))):
+        head, tail = text[: words[k - 1].end()], text[words[k].start() :]
+        last = _words(words[k - 1].group(0))
+        labelled = bool(last) and last[-1] in _LABEL_WORDS and last[-1] not in _FILLER or head.endswith(("#", "No.", "NO."))
+        if labelled and letters_ratio(head) >= 0.6 and re.match(r"[#$]?\d", tail) and is_value_text(tail):
+            return words[k].start()
+    return None
+
+
 def _overlap(a: Sequence[float], b: Sequence[float]) -> float:
     """Horizontal overlap of two boxes."""
     return min(a[2], b[2]) - max(a[0], b[0])
 
 
 def _below(grid: list[list[Cell]], r: int, anchor: Cell, reach: float) -> Cell | None:
-    """The first cell under `anchor` (overlapping it horizontally or starting within a line height of its left
-    edge) on the next rows, if no farther than `reach` line heights."""
+    """The first cell under `anchor` (overlapping it horizontally, starting within a line height of its left edge,
+    or a little right of its end as in boxed forms) on the next rows, if no farther than `reach` line heights."""
     for row in grid[r + 1 : r + 4]:
         if not row or row[0].page != anchor.page:
             return None
         if row[0].bbox[1] - anchor.bbox[3] > reach * anchor.height:
             return None
-        hits = [c for c in row if _overlap(c.bbox, anchor.bbox) > 0 or abs(c.bbox[0] - anchor.bbox[0]) < anchor.height]
+        h = anchor.height
+        hits = [c for c in row if _overlap(c.bbox, anchor.bbox) > 0 or abs(c.bbox[0] - anchor.bbox[0]) < h
+                or anchor.bbox[0] <= c.bbox[0] <= anchor.bbox[2] + SLANT * h]
         if hits:
             return hits[0]
     return None
+
+
+SLANT = 3
 
 
 def _right_of(grid: list[list[Cell]], r: int, key: Cell) -> Cell | None:
@@ -228,7 +249,7 @@ class Link:
     @property
     def evidence(self) -> float:
         if self.how == "inline":
-            return 1.0
+            return 1.0 if self.key.colon else 0.7
         if self.key.colon:
             return 0.85 if self.how in ("right", "below") else 0.6
         return 0.7 if self.how == "right" else 0.5
@@ -290,7 +311,10 @@ def link_key_values(rows: Sequence[Row]) -> list[Link]:
         else:
             links.append(Link(key, values, how))
 
+    headers = _header_rows(grid)
     for r, row in enumerate(grid):
+        if r in headers:  # column headers take the values under them (table rule), not each other
+            continue
         for cell in row:
             if cell.used:
                 continue
@@ -307,9 +331,10 @@ def link_key_values(rows: Sequence[Row]) -> list[Link]:
             if (right is None or right.colon) and strength >= 0.8:
                 below = _below(grid, r, cell, 1.5)
                 # under a label word without colon, only a value-like cell
-                if below and not below.used and not is_label(below, loose=not cell.colon) and (cell.colon or key_strength(below) == 0):
+                if below and not below.used and not is_label(below, loose=not cell.colon) and (cell.colon or is_value_text(below.text)):
                     take(cell, below, carry_on=True, how="below")
-    return links + _table_links(grid, {(id(link.key), id(link.values[0])) for link in links})
+    values = {id(v) for link in links for v in link.values}
+    return links + _table_links(grid, {(id(link.key), id(link.values[0])) for link in links}, values)
 
 
 SPLIT_ALL = True
@@ -342,7 +367,17 @@ def _column_under(grid: list[list[Cell]], r: int, head: Cell) -> list[Cell]:
     return out
 
 
-def _table_links(grid: list[list[Cell]], seen: set[tuple[int, int]]) -> list[Link]:
+def _header_rows(grid: list[list[Cell]]) -> set[int]:
+    """Rows of two or more label-like cells, none value-like, at least two of which head a column of values."""
+    out = set()
+    for r, row in enumerate(grid):
+        if len(row) >= 2 and not any(is_value_text(c.text) or c.colon for c in row):
+            if sum(len(_column_under(grid, r, c)) >= 2 for c in row) >= 2:
+                out.add(r)
+    return out
+
+
+def _table_links(grid: list[list[Cell]], seen: set[tuple[int, int]], values_taken: set[int]) -> list[Link]:
     """Tables: a row label followed by two or more value-like cells pairs with each; a column header (not a
     'Key:' label) with two or more value-like cells under it pairs with each."""
     out: list[Link] = []
@@ -364,7 +399,8 @@ def _table_links(grid: list[list[Cell]], seen: set[tuple[int, int]]) -> list[Lin
             if len(values) >= 2 and i == 0:  # the row's label starts it
                 for v in values:
                     add(cell, v, "row")
-            if not cell.colon and not any(is_value_text(c.text) for c in row):  # a header row holds no values
+            # a header row holds no values; a cell taken as a pair's value heads no column
+            if not cell.colon and id(cell) not in values_taken and not any(is_value_text(c.text) for c in row):
                 column = _column_under(grid, r, cell)
                 if len(column) >= 2:
                     for v in column:
