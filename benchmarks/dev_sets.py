@@ -10,6 +10,8 @@ readers and scoring rules as `iris eval`).
     .venv/bin/python benchmarks/dev_sets.py --sets sroie --engine tesseract
     .venv/bin/python benchmarks/dev_sets.py --write-samples         # labelled features for `models.calibrate`
     .venv/bin/python benchmarks/dev_sets.py --cross-validate        # ECE of a map fitted on the other sets only
+    .venv/bin/python benchmarks/dev_sets.py --docgen 4 --cross-validate \\
+        --fit-artifact services/ocr_extractor/models/calibration.json   # refit the shipped calibration
 """
 
 from __future__ import annotations
@@ -104,6 +106,78 @@ class Pages:
         return ocr, transform, time.perf_counter() - started
 
 
+def docgen_samples(pages: Pages, seeds: range, day_first: bool) -> list[tuple[list[float], int]]:
+    """(features, right?) of docgen pages, through the same phase 1 + OCR (cached) as the real sets."""
+    import cv2
+
+    from iris_common.contract.extraction import DocumentType, OcrResult
+    from ocr_extractor.models.calibrate import docgen_documents, labelled_samples
+
+    folder = pages.cache / "docgen-pages"
+    folder.mkdir(exist_ok=True)
+    samples: list[tuple[list[float], int]] = []
+    for name, doc in docgen_documents(seeds):
+        image = folder / f"{name}.png"
+        if not image.is_file():
+            cv2.imwrite(str(image), doc.image)
+        ocr_json, _, _ = pages.get(image)
+        samples += labelled_samples(OcrResult.model_validate(ocr_json), DocumentType(doc.kind), dict(doc.fields),
+                                    default_day_first=day_first)
+    return samples
+
+
+C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)  # L2 strengths tried; the one with the lowest pooled held-out ECE is used
+
+
+def cross_validate(per_set: dict[str, list[tuple[list[float], int]]], c: float) -> dict[str, dict[str, float]]:
+    """Leave-one-set-out: for each set, the ECE of a map fitted on all the others (docgen pages are always in the
+    training side, as in the shipped map, and are held out in their own turn) beside the in-sample ECE of the map
+    fitted on everything; 'pooled' is over every held-out prediction of the real (not generated) sets."""
+    from ocr_extractor.core.calibration import ece, fit
+
+    everything = [s for fs in per_set.values() for s in fs]
+    full = fit([x for x, _ in everything], [y for _, y in everything], c=c)
+    out: dict[str, dict[str, float]] = {}
+    pooled_p: list[float] = []
+    pooled_in: list[float] = []
+    pooled_y: list[int] = []
+    for held, feats in per_set.items():
+        train = [s for name, fs in per_set.items() if name != held for s in fs]
+        if not feats or len({y for _, y in train}) < 2:
+            continue
+        cal = fit([x for x, _ in train], [y for _, y in train], c=c)
+        probs = [cal.probability(x) for x, _ in feats]
+        inside = [full.probability(x) for x, _ in feats]
+        labels = [y for _, y in feats]
+        if held != "docgen":  # pooled over the real sets only
+            pooled_p, pooled_in, pooled_y = pooled_p + probs, pooled_in + inside, pooled_y + labels
+        out[held] = {"ece_cv": round(ece(probs, labels), 4), "ece_in_sample": round(ece(inside, labels), 4), "n": len(feats),
+                     "accuracy": round(sum(labels) / len(labels), 4)}
+    out["pooled"] = {"ece_cv": round(ece(pooled_p, pooled_y), 4), "ece_in_sample": round(ece(pooled_in, pooled_y), 4),
+                     "n": len(pooled_y), "accuracy": round(sum(pooled_y) / max(len(pooled_y), 1), 4)}
+    return out
+
+
+def write_artifact(path: Path, per_set: dict[str, list[tuple[list[float], int]]], cv: dict | None,
+                   args: argparse.Namespace) -> None:
+    """The calibration artifact `iris setup` installs on a fresh clone: coefficients plus where they came from."""
+    from ocr_extractor.core.calibration import fit
+
+    everything = [s for fs in per_set.values() for s in fs]
+    cal = fit([x for x, _ in everything], [y for _, y in everything], c=cv["c"] if cv else 1.0, fitted_on={
+        "engine": args.engine, "preprocess": not args.no_preprocess,
+        "sources": {name: {"fields": len(fs), "accuracy": round(sum(y for _, y in fs) / max(len(fs), 1), 4)}
+                    for name, fs in per_set.items()},
+        "data": "../shared/data dev sets (labels read by iris_cli.evaluation) + docgen pages; samples are not shipped",
+        "command": "benchmarks/dev_sets.py " + " ".join(sys.argv[1:]),
+    })
+    if cv is not None:
+        cal.metrics["leave_one_set_out"] = cv
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(cal.to_json() + "\n", encoding="utf-8")
+    print(f"wrote calibration {cal.version} fitted on {len(everything)} labelled fields to {path}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of {', '.join(SETS)}")
@@ -112,9 +186,14 @@ def main() -> int:
     parser.add_argument("--no-preprocess", action="store_true", help="OCR the uploaded image as is (no image-processor)")
     parser.add_argument("--threshold", type=float, default=0.5, help="confidence_threshold, as in the pipeline")
     parser.add_argument("--uncalibrated", action="store_true", help="ignore the calibration artifact")
+    parser.add_argument("--calibration", metavar="PATH", help="calibration artifact to apply (default: the one in IRIS_MODELS_DIR)")
     parser.add_argument("--write-samples", nargs="?", const="default", help="write (features, correct) JSON lines for calibration")
     parser.add_argument("--cross-validate", action="store_true", help="ECE per set of a map fitted on docgen + the other sets")
     parser.add_argument("--show-errors", default="", help="comma-separated fields whose wrong values are listed")
+    parser.add_argument("--fit-artifact", metavar="PATH",
+                        help="fit the map on every set's samples (+ docgen) and write the calibration artifact with its provenance")
+    parser.add_argument("--docgen", type=int, default=0, metavar="SEEDS",
+                        help="also label the fields of docgen pages (SEEDS seeds x kinds x languages), as `iris setup` fits on")
     args = parser.parse_args()
 
     from iris_cli.evaluation.readers import read_labels
@@ -122,7 +201,7 @@ def main() -> int:
     from iris_cli.evaluation.scoring import field_kind
 
     from iris_common.contract.extraction import DocumentType, OcrResult
-    from ocr_extractor.core.calibration import ece, fit
+    from ocr_extractor.core.calibration import Calibration, ece
     from ocr_extractor.core.document import extract_document
     from ocr_extractor.core.geometry import as_matrix, to_original
     from ocr_extractor.models.calibrate import load_calibration
@@ -132,7 +211,8 @@ def main() -> int:
     calibration = None
     if not args.uncalibrated:
         try:
-            calibration = load_calibration(settings.models_dir)
+            calibration = (Calibration.from_json(Path(args.calibration).read_text()) if args.calibration
+                           else load_calibration(settings.models_dir))
         except (OSError, ValueError) as exc:
             print(f"no calibration ({exc}); confidences are uncalibrated")
     print(f"engine={args.engine} calibration={calibration.version if calibration else 'none'} threshold={args.threshold}")
@@ -217,9 +297,19 @@ def main() -> int:
         if conf:
             print(f"  ECE {ece([c for c, _ in conf], [int(k) for _, k in conf]):.4f} over {len(conf)} fields/pairs, "
                   f"mean confidence {sum(c for c, _ in conf) / len(conf):.3f}, accuracy {sum(k for _, k in conf) / len(conf):.3f}")
+    if args.docgen:
+        per_set_samples["docgen"] = docgen_samples(pages, range(args.docgen), settings.date_day_first)
+        samples_out += [{"set": "docgen", "features": x, "correct": y} for x, y in per_set_samples["docgen"]]
+        y = [y for _, y in per_set_samples["docgen"]]
+        print(f"\ndocgen: {len(y)} labelled fields/pairs of generated pages, accuracy {sum(y) / max(len(y), 1):.3f}")
     if all_conf:
+        from iris_cli.evaluation.scoring import calibration as reliability
+
         print(f"\nALL SETS: ECE {ece([c for c, _ in all_conf], [int(k) for _, k in all_conf]):.4f} over {len(all_conf)} "
               f"fields/pairs (accuracy {sum(k for _, k in all_conf) / len(all_conf):.3f})")
+        print(f"  {'confidence':<10} {'n':>5} {'mean conf':>9} {'accuracy':>8}")
+        for b in reliability(all_conf).bins:
+            print(f"  {b.low:.1f}-{b.high:.1f}    {b.count:5d} {b.mean_confidence:9.3f} {b.accuracy:8.3f}")
     if args.write_samples:
         # prepare() reads $IRIS_HOME/calibration/*.jsonl (PaddleOCR, the default engine); other engines go in a subfolder
         default = settings.iris_home / "calibration" / ("dev_sets.jsonl" if args.engine == "paddle" else f"{args.engine}/dev_sets.jsonl")
@@ -227,20 +317,20 @@ def main() -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text("".join(json.dumps(s) + "\n" for s in samples_out))
         print(f"wrote {len(samples_out)} labelled fields to {out}")
+    cv = None
     if args.cross_validate and len(per_set_samples) > 1:
-        print("\ncross-validated ECE (map fitted on every other set, applied to this one):")
-        pooled_p: list[float] = []
-        pooled_y: list[int] = []
-        for held, feats in per_set_samples.items():
-            train = [s for name, fs in per_set_samples.items() if name != held for s in fs]
-            if not feats or len({y for _, y in train}) < 2:
-                continue
-            cal = fit([x for x, _ in train], [y for _, y in train])
-            probs = [cal.probability(x) for x, _ in feats]
-            pooled_p += probs
-            pooled_y += [y for _, y in feats]
-            print(f"  {held:<16} ECE {ece(probs, [y for _, y in feats]):.4f} over {len(feats)}")
-        print(f"  pooled           ECE {ece(pooled_p, pooled_y):.4f} over {len(pooled_y)}")
+        grid = {c: cross_validate(per_set_samples, c) for c in C_GRID}
+        print("\nleave-one-set-out: pooled held-out ECE (real sets) per L2 strength c: "
+              + ", ".join(f"c={c}: {g['pooled']['ece_cv']:.4f}" for c, g in grid.items()))
+        best = min(grid, key=lambda c: grid[c]["pooled"]["ece_cv"])
+        cv = {"c": best, "sets": grid[best], "grid": {str(c): g["pooled"]["ece_cv"] for c, g in grid.items()}}
+        print(f"cross-validated ECE with c={best} (map fitted on every other set, docgen included, applied to this one) "
+              "vs in-sample (map fitted on all):")
+        for name, row in grid[best].items():
+            print(f"  {name:<16} CV ECE {row['ece_cv']:.4f}   in-sample {row['ece_in_sample']:.4f}   over {row['n']:5d}"
+                  f"   accuracy {row['accuracy']:.3f}")
+    if args.fit_artifact:
+        write_artifact(Path(args.fit_artifact), per_set_samples, cv, args)
     return 0
 
 

@@ -15,7 +15,7 @@ from ocr_helpers import make_settings, render_receipt
 @pytest.fixture(scope="session")
 def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One models dir per pytest session (shared with the other services' tests; prepare is idempotent).
-    The confidence calibration is fitted on one seed of generated documents (18 pages) to keep the session short."""
+    No labelled samples are given, so the field-confidence calibration shipped with the code is installed."""
     path = tmp_path_factory.getbasetemp() / "iris-models"
     prepare(path, calibration_seeds=1, calibration_samples=tmp_path_factory.mktemp("no-labelled-samples"))
     return path

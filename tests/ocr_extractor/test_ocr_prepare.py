@@ -40,16 +40,31 @@ def test_prepare_repairs_a_damaged_model_and_force_rebuilds(tmp_path):
     assert prepare(tmp_path, force=True, calibrate_confidence=False)["changed"] is True
 
 
-def test_session_models_dir_holds_a_fitted_versioned_calibration(models_dir):
-    """The conftest's prepare() fitted the field-confidence map on generated documents and stored it."""
+def test_session_models_dir_holds_the_shipped_versioned_calibration(models_dir):
+    """Without labelled samples of the user's, prepare() installs the calibration shipped with the code, which
+    says what it was fitted on and how well it held out."""
     from ocr_extractor.core.calibration import FEATURES
-    from ocr_extractor.models.calibrate import calibration_path, load_calibration
+    from ocr_extractor.models.calibrate import PACKAGED_CALIBRATION, calibration_path, load_calibration
 
-    path = calibration_path(models_dir)
-    data = json.loads(path.read_text())
+    data = json.loads(calibration_path(models_dir).read_text())
+    assert data == json.loads(PACKAGED_CALIBRATION.read_text())
     assert data["features"] == list(FEATURES) and len(data["coef"]) == len(FEATURES)
     cal = load_calibration(models_dir)
     assert cal.version == data["version"] and len(cal.version) == 12
-    assert cal.fitted_on["sources"]["docgen"]["fields"] == cal.metrics["n"] > 10
+    assert "docgen" in cal.fitted_on["sources"] and "--fit-artifact" in cal.fitted_on["command"]
+    assert cal.metrics["n"] == sum(s["fields"] for s in cal.fitted_on["sources"].values())
+    assert 0 <= cal.metrics["leave_one_set_out"]["sets"]["pooled"]["ece_cv"] <= 1
     again = prepare(models_dir, calibration_seeds=1)  # idempotent: the artifact is kept
     assert again["calibration"]["changed"] is False and again["calibration"]["version"] == cal.version
+
+
+def test_a_stale_calibration_is_replaced_by_the_shipped_one(tmp_path):
+    from ocr_extractor.models.calibrate import PACKAGED_CALIBRATION, calibration_path
+    from ocr_extractor.models.prepare import prepare_calibration
+
+    path = calibration_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"coef": [0.0], "version": "old", "features": ["bias"]}))  # an older feature set
+    result = prepare_calibration(tmp_path, samples_dir=tmp_path / "no-samples")
+    assert result["changed"] is True and result["source"] == str(PACKAGED_CALIBRATION)
+    assert json.loads(path.read_text())["version"] == json.loads(PACKAGED_CALIBRATION.read_text())["version"]

@@ -1,9 +1,11 @@
 """Field confidence that means something: a logistic map from a few features to P(value is right).
 
 Features of a field: the OCR confidence of its weakest line (as a logit), the rule evidence (keyword,
-grammar, position, in [0, 1]), whether a cross-field check it takes part in passed or failed, and its kind
-(date, amount, name, address, id, form key/value pair, other), since kinds differ in how often the rules are right. The map is
-fitted on labelled fields by `models.calibrate` (at `iris setup`) and stored as a versioned JSON artifact;
+grammar, position, checksum, in [0, 1]), whether a cross-field check it takes part in passed or failed, and its
+kind (date, amount, name, address, id, form key/value pair, other) both as an intercept and as the slope of the
+evidence: kinds differ in how often the rules are right and in how much a strong rule is worth (a keyed total
+is nearly always right, a name in the letterhead much less). The map is fitted on labelled fields (generated
+pages + labelled sets, see `models.calibrate`) and shipped as a versioned JSON artifact;
 this module holds only the pure parts: features, fitting, applying, the expected calibration error.
 """
 
@@ -24,7 +26,8 @@ FIELD_GROUPS = {
     "merchant_address": "address", "vendor_address": "address",
     "merchant_tax_id": "id", "vendor_tax_id": "id", "invoice_number": "id",
 }
-FEATURES = ("bias", "logit_ocr", "evidence", "check_passed", "check_failed", *(f"group_{g}" for g in GROUPS))
+FEATURES = ("bias", "logit_ocr", "evidence", "check_passed", "check_failed", *(f"group_{g}" for g in GROUPS),
+            *(f"evidence_x_{g}" for g in GROUPS))
 
 
 def group_of(name: str) -> str:
@@ -33,7 +36,8 @@ def group_of(name: str) -> str:
 
 def features(ocr: float, evidence: float, passed: bool, failed: bool, group: str) -> list[float]:
     p = min(max(ocr, 1e-3), 1 - 1e-3)
-    return [1.0, math.log(p / (1 - p)), evidence, float(passed), float(failed), *(float(group == g) for g in GROUPS)]
+    return [1.0, math.log(p / (1 - p)), evidence, float(passed), float(failed), *(float(group == g) for g in GROUPS),
+            *(evidence * (group == g) for g in GROUPS)]
 
 
 def uncalibrated(ocr: float, evidence: float, passed: bool, failed: bool) -> float:
@@ -68,19 +72,23 @@ class Calibration:
                    metrics=data.get("metrics", {}))
 
 
-def fit(x: Sequence[Sequence[float]], y: Sequence[int], *, fitted_on: dict[str, Any] | None = None) -> Calibration:
-    """Logistic regression (L2, C=1) on the features; the bias column is the intercept."""
+def fit(x: Sequence[Sequence[float]], y: Sequence[int], *, c: float = 1.0, fitted_on: dict[str, Any] | None = None) -> Calibration:
+    """Logistic regression with an L2 penalty of strength 1/c on every coefficient, the bias column included.
+    A strong penalty (small c) pulls the per-kind terms towards the shared ones, so a kind with few labelled
+    fields borrows from the others, and pulls confidences towards the middle where the labelled sets disagree:
+    what keeps the map calibrated on a set it was not fitted on (c is chosen by leave-one-set-out, see
+    benchmarks/dev_sets.py)."""
     from sklearn.linear_model import LogisticRegression
 
     if len(set(y)) < 2:
         raise ValueError("calibration needs both right and wrong fields")
-    model = LogisticRegression(C=1.0, fit_intercept=False, max_iter=2000)
+    model = LogisticRegression(C=c, fit_intercept=False, max_iter=10000)
     model.fit([list(r) for r in x], list(y))
-    coef = [round(float(c), 6) for c in model.coef_[0]]
+    coef = [round(float(v), 6) for v in model.coef_[0]]
     version = hashlib.sha256(json.dumps(coef).encode()).hexdigest()[:12]
     cal = Calibration(coef=coef, version=version, fitted_on=fitted_on or {})
     probs = [cal.probability(r) for r in x]
-    cal.metrics = {"n": len(y), "accuracy": round(sum(y) / len(y), 4), "ece_in_sample": round(ece(probs, y), 4)}
+    cal.metrics = {"n": len(y), "accuracy": round(sum(y) / len(y), 4), "ece_in_sample": round(ece(probs, y), 4), "c": c}
     return cal
 
 

@@ -146,10 +146,11 @@ def prepare(models_dir: Path, *, force: bool = False, calibrate_confidence: bool
 
 
 def prepare_calibration(models_dir: Path, *, force: bool = False, seeds: int = 3, samples_dir: Path | None = None) -> dict[str, Any]:
-    """Fit `models_dir/extraction/calibration.json` with the PaddleOCR engine just prepared (idempotent), on
-    generated documents plus the labelled samples `*.jsonl` of `samples_dir` (default $IRIS_HOME/calibration)."""
+    """Put `models_dir/extraction/calibration.json` in place (idempotent): refitted here on generated documents
+    plus the user's labelled samples `*.jsonl` of `samples_dir` (default $IRIS_HOME/calibration) when there are
+    any, else the artifact shipped with the code (see `models.calibrate`)."""
     from ocr_extractor.core.layout import build_ocr_result
-    from ocr_extractor.models.calibrate import calibrate, calibration_path, load_calibration
+    from ocr_extractor.models.calibrate import PACKAGED_CALIBRATION, calibrate, calibration_path, install_packaged, load_calibration
     from ocr_extractor.models.engines import PaddleEngine
     from ocr_extractor.settings import OcrExtractorSettings
 
@@ -159,13 +160,19 @@ def prepare_calibration(models_dir: Path, *, force: bool = False, seeds: int = 3
             cal = load_calibration(models_dir)
             return {"path": str(path), "version": cal.version, "changed": False, **cal.metrics}
         except (OSError, ValueError, KeyError):
-            logger.warning("calibration at %s is unreadable or stale; refitting", path)
+            logger.warning("calibration at %s is unreadable or stale; replacing it", path)
     settings = OcrExtractorSettings(IRIS_MODELS_DIR=models_dir)
-    engine = PaddleEngine(settings)
     extra = sorted((samples_dir or settings.iris_home / "calibration").glob("*.jsonl"))  # the user's labelled fields
+    if not extra and PACKAGED_CALIBRATION.is_file():
+        try:
+            cal = install_packaged(models_dir)
+            return {"path": str(path), "version": cal.version, "changed": True, "source": str(PACKAGED_CALIBRATION), **cal.metrics}
+        except (OSError, ValueError, KeyError) as exc:
+            logger.warning("shipped calibration %s not usable (%s); fitting one on generated documents", PACKAGED_CALIBRATION, exc)
+    engine = PaddleEngine(settings)
     cal = calibrate(models_dir, lambda image: build_ocr_result("paddleocr", [engine.recognize(image)]), seeds=range(seeds),
                     extra_samples=extra)
-    return {"path": str(path), "version": cal.version, "changed": True, **cal.metrics}
+    return {"path": str(path), "version": cal.version, "changed": True, "source": "fitted", **cal.metrics}
 
 
 def prepare_ocr_models(models_dir: Path, *, force: bool = False) -> dict[str, Any]:
