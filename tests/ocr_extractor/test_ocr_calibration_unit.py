@@ -13,7 +13,7 @@ from ocr_helpers import ocr_of
 def test_features_have_one_value_per_name_and_the_kind_sets_its_own_evidence_slope():
     x = features(0.9, 0.8, True, False, "amount")
     assert len(x) == len(FEATURES)
-    named = dict(zip(FEATURES, x))
+    named = dict(zip(FEATURES, x, strict=True))
     assert named["group_amount"] == 1.0 and named["evidence_x_amount"] == pytest.approx(0.8)
     assert all(named[f"evidence_x_{g}"] == 0.0 for g in GROUPS if g != "amount")
 

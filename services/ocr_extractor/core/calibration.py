@@ -56,7 +56,7 @@ class Calibration:
     features: tuple[str, ...] = FEATURES
 
     def probability(self, x: Sequence[float]) -> float:
-        z = sum(c * v for c, v in zip(self.coef, x))
+        z = sum(c * v for c, v in zip(self.coef, x, strict=True))
         z = max(min(z, 30.0), -30.0)
         return 1.0 / (1.0 + math.exp(-z))
 
