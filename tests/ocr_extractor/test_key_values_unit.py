@@ -103,3 +103,16 @@ def test_value_a_little_off_the_keys_baseline_is_still_beside_it():
 
     ocr = build_ocr_result("test", [RawPage(width=800, height=200, lines=(line("PROJECT NO.", 10, 58), line("642-138", 300, 50)))])
     assert [(kv.key, kv.value) for kv in extract_key_values(build_rows(ocr))] == [("PROJECT NO.", "642-138")]
+
+
+def test_value_carries_on_past_a_stamp_in_the_margin():
+    rows = [
+        [("Distribution:", 10), ("Mr. L. Bass", 150), ("50599", 700)],
+        [("Dr. L. O'Conner is leaving", 150)],
+    ]
+    assert _pairs(rows) == [("Distribution", "Mr. L. Bass Dr. L. O'Conner is leaving")]
+
+
+def test_hyphenated_label_goes_on_in_the_line_under_it():
+    rows = [[("Bright KS white tip-", 10), ("5.5", 300), (".55", 400)], [("ping masked", 10)]]
+    assert ("Bright KS white tip- ping masked", "5.5") in _pairs(rows)

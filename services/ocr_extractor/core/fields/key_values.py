@@ -36,6 +36,11 @@ _LABEL_WORDS = frozenset(
     purpose budget program issue job client customer vendor supplier buyer market region area size weight period
     start end due effective expiration status id ext extension mail postal street office org organization position
     employer employee occupation applicant phone fax
+    source section option options priority medium year month day week width height length rate grade class group
+    level unit units sample samples test method result results value other specify coordinator director expense
+    expenses balance schedule detail details change list requisition authorization approval approvals signatures
+    reason reasons objective objectives summary request requested instructions remarks initials initial dated
+    version revision revised category frequency format media publication issue circulation edition quantity
     nombre nombres apellido apellidos fecha para de asunto teléfono telefono tel. correo dirección direccion ciudad
     provincia país pais código codigo postal empresa firma cargo número numero importe total cantidad precio
     referencia observaciones notas departamento contacto cliente proveedor lugar hora
@@ -193,13 +198,10 @@ def _below(grid: list[list[Cell]], r: int, anchor: Cell, reach: float) -> Cell |
             return None
         h = anchor.height
         hits = [c for c in row if _overlap(c.bbox, anchor.bbox) > 0 or abs(c.bbox[0] - anchor.bbox[0]) < h
-                or anchor.bbox[0] <= c.bbox[0] <= anchor.bbox[2] + SLANT * h]
+                or anchor.bbox[0] <= c.bbox[0] <= anchor.bbox[2] + 3 * h]
         if hits:
             return hits[0]
     return None
-
-
-SLANT = 3
 
 
 def _right_of(grid: list[list[Cell]], r: int, key: Cell) -> Cell | None:
@@ -285,6 +287,15 @@ def build_cells(rows: Sequence[Row]) -> list[list[Cell]]:
                 label.text = f"{label.text} {cell.text}"
                 label.bbox = union_box([label.bbox, cell.bbox])
                 grid[r].remove(cell)
+    for r in range(len(grid) - 1):  # a word hyphenated at the end of a line goes on in the line under it
+        for cell in grid[r]:
+            if not re.search(r"[A-Za-z]-$", cell.text):
+                continue
+            under = [c for c in grid[r + 1] if abs(c.bbox[0] - cell.bbox[0]) < 1.5 * cell.height]
+            if len(under) == 1 and under[0].bbox[1] - cell.bbox[3] < 0.6 * cell.height and not under[0].colon:
+                cell.text = f"{cell.text} {under[0].text}"
+                cell.bbox = union_box([cell.bbox, under[0].bbox])
+                grid[r + 1].remove(under[0])
     grid = [row for row in grid if row]
     for r, row in enumerate(grid):
         for cell in row:
@@ -301,8 +312,8 @@ def link_key_values(rows: Sequence[Row]) -> list[Link]:
     grid = build_cells(rows)
     links: list[Link] = []
 
-    def take(key: Cell, value: Cell, carry_on: bool, how: str) -> None:
-        values = [value, *(_continuation(grid, value) if carry_on else [])]
+    def take(key: Cell, value: Cell, how: str) -> None:
+        values = [value, *_continuation(grid, value)]
         for c in (key, *values):
             c.used = True
         how = "inline" if how == "right" and value.line is key.line else how
@@ -326,13 +337,13 @@ def link_key_values(rows: Sequence[Row]) -> list[Link]:
                 # a label is not a value; a plain short label takes only a value-like neighbour
                 near = right.bbox[0] - cell.bbox[2] < 25 * cell.height
                 if near and not is_label(right, loose=not cell.colon) and (strength >= 0.8 or key_strength(right) == 0):
-                    take(cell, right, carry_on=right is grid[right.row][-1], how="right")
+                    take(cell, right, how="right")
                     continue
             if (right is None or right.colon) and strength >= 0.8:
                 below = _below(grid, r, cell, 1.5)
                 # under a label word without colon, only a value-like cell
                 if below and not below.used and not is_label(below, loose=not cell.colon) and (cell.colon or is_value_text(below.text)):
-                    take(cell, below, carry_on=True, how="below")
+                    take(cell, below, how="below")
     values = {id(v) for link in links for v in link.values}
     return links + _table_links(grid, {(id(link.key), id(link.values[0])) for link in links}, values)
 
