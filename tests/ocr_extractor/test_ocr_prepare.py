@@ -68,3 +68,14 @@ def test_a_stale_calibration_is_replaced_by_the_shipped_one(tmp_path):
     result = prepare_calibration(tmp_path, samples_dir=tmp_path / "no-samples")
     assert result["changed"] is True and result["source"] == str(PACKAGED_CALIBRATION)
     assert json.loads(path.read_text())["version"] == json.loads(PACKAGED_CALIBRATION.read_text())["version"]
+
+
+def test_labelled_samples_of_older_features_do_not_trigger_a_refit(tmp_path):
+    from ocr_extractor.core.calibration import FEATURES
+    from ocr_extractor.models.calibrate import labelled_files
+
+    (tmp_path / "old.jsonl").write_text(json.dumps({"features": [1.0, 0.5], "correct": 1}) + "\n")
+    (tmp_path / "broken.jsonl").write_text("not json\n")
+    assert labelled_files(tmp_path) == []
+    (tmp_path / "new.jsonl").write_text(json.dumps({"features": [0.0] * len(FEATURES), "correct": 0}) + "\n")
+    assert labelled_files(tmp_path) == [tmp_path / "new.jsonl"]

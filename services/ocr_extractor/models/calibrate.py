@@ -30,7 +30,7 @@ import numpy as np
 
 from iris_common.contract.extraction import DocumentType, OcrResult
 
-from ocr_extractor.core.calibration import Calibration, fit
+from ocr_extractor.core.calibration import FEATURES, Calibration, fit
 from ocr_extractor.core.document import extract_document
 
 logger = logging.getLogger(__name__)
@@ -130,8 +130,21 @@ def docgen_samples(recognize: Callable[[np.ndarray], OcrResult], *, seeds: Itera
 
 
 def read_samples(path: Path) -> list[tuple[list[float], int]]:
+    """Labelled samples of a JSON-lines file; rows written by code with other features are left out."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [(list(r["features"]), int(r["correct"])) for r in rows]
+    return [(list(r["features"]), int(r["correct"])) for r in rows if len(r["features"]) == len(FEATURES)]
+
+
+def labelled_files(folder: Path) -> list[Path]:
+    """The `*.jsonl` files of `folder` holding labelled samples with this code's features."""
+    usable = []
+    for path in sorted(Path(folder).glob("*.jsonl")):
+        try:
+            if read_samples(path):
+                usable.append(path)
+        except (OSError, ValueError, KeyError):
+            logger.warning("labelled samples %s unreadable; skipped", path)
+    return usable
 
 
 def calibrate(
@@ -152,7 +165,6 @@ def calibrate(
         except (OSError, ValueError, KeyError) as exc:
             logger.warning("labelled samples %s skipped: %s", path, exc)
             continue
-        extra = [(x, y) for x, y in extra if len(x) == len(samples[0][0])] if samples else extra
         samples += extra
         sources[f"samples:{path.name}"] = {"path": str(path), "fields": len(extra)}
     cal = fit([x for x, _ in samples], [y for _, y in samples], c=shipped_c(), fitted_on={"engine": engine, "sources": sources})

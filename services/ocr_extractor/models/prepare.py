@@ -150,7 +150,14 @@ def prepare_calibration(models_dir: Path, *, force: bool = False, seeds: int = 3
     plus the user's labelled samples `*.jsonl` of `samples_dir` (default $IRIS_HOME/calibration) when there are
     any, else the artifact shipped with the code (see `models.calibrate`)."""
     from ocr_extractor.core.layout import build_ocr_result
-    from ocr_extractor.models.calibrate import PACKAGED_CALIBRATION, calibrate, calibration_path, install_packaged, load_calibration
+    from ocr_extractor.models.calibrate import (
+        PACKAGED_CALIBRATION,
+        calibrate,
+        calibration_path,
+        install_packaged,
+        labelled_files,
+        load_calibration,
+    )
     from ocr_extractor.models.engines import PaddleEngine
     from ocr_extractor.settings import OcrExtractorSettings
 
@@ -162,8 +169,8 @@ def prepare_calibration(models_dir: Path, *, force: bool = False, seeds: int = 3
         except (OSError, ValueError, KeyError):
             logger.warning("calibration at %s is unreadable or stale; replacing it", path)
     settings = OcrExtractorSettings(IRIS_MODELS_DIR=models_dir)
-    extra = sorted((samples_dir or settings.iris_home / "calibration").glob("*.jsonl"))  # the user's labelled fields
-    if not extra and PACKAGED_CALIBRATION.is_file():
+    extra = labelled_files(samples_dir or settings.iris_home / "calibration")
+    if not extra and PACKAGED_CALIBRATION.is_file():  # no labelled fields of the user's (with this code's features)
         try:
             cal = install_packaged(models_dir)
             return {"path": str(path), "version": cal.version, "changed": True, "source": str(PACKAGED_CALIBRATION), **cal.metrics}
