@@ -31,7 +31,7 @@ def _outcome(doc: LabelledDocument, run: PipelineRun, url: str, first_url: str) 
         predicted_type=classification.get("predicted_class"), classifier_confidence=classification.get("confidence"),
         extraction_type=run.extraction_type, engine=((extraction or {}).get("ocr") or {}).get("engine"),
         seconds=round(seconds, 3), phase_seconds=phase_seconds,
-        error=run.error if extraction is None else None, fields=fields, pairs=pairs,
+        error=run.error if extraction is None else None, classifier_error=run.classify_error, fields=fields, pairs=pairs,
         cer_edits=cer[0] if cer else None, cer_chars=cer[1] if cer else None, ocr_extra_chars=cer[2] if cer else None)
     return outcome, samples
 

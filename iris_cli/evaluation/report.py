@@ -40,6 +40,7 @@ class DocumentOutcome(BaseModel):
     seconds: float
     phase_seconds: dict[str, float] = Field(default_factory=dict)
     error: str | None = None
+    classifier_error: str | None = Field(None, description="embed/classify failed; the known type was extracted")
     fields: list[FieldOutcome] = Field(default_factory=list)
     pairs: dict[str, int] | None = Field(None, description="key/value pair tp, fp, fn")
     cer_edits: int | None = None
@@ -267,6 +268,10 @@ def render_report(report: EvalReport) -> str:
                                 [[f"{b.low:.1f}-{b.high:.1f}", b.count, f"{b.mean_confidence:.3f}", f"{b.accuracy:.3f}",
                                   f"{b.accuracy - b.mean_confidence:+.3f}"] for b in cal.bins]))
     cls = report.classification
+    unclassified = [o for o in report.outcomes if o.classifier_error]
+    if unclassified:
+        out += ["", f"classifier unavailable on {len(unclassified)} documents (extracted as their known type): "
+                    f"{unclassified[0].classifier_error[:160]}"]
     if cls.get("documents"):
         confusion = ", ".join(f"{k}: {v}" for k, v in sorted(cls["expected_vs_predicted"].items(), key=lambda kv: -kv[1]))
         out += ["", f"classifier (recorded, not used for extraction when the type is known): accuracy {cls['accuracy']:.3f} "

@@ -37,6 +37,7 @@ class PipelineRun:
     extract_seconds: dict[str, float] = field(default_factory=dict)  # per OCR URL
     seconds: float = 0.0  # preprocess + embed + classify + extract with the first OCR URL
     error: str | None = None
+    classify_error: str | None = None  # embed/classify failed while the type was known: recorded, not fatal
     request_id: str = ""
 
 
@@ -90,14 +91,20 @@ class PipelineRunner:
             run.transform = pre["pages"][0].get("transform")
             upload = {"file": (f"{path.name}.png", page_png, "image/png")}
 
-            phase, t = "embed", time.perf_counter()
-            emb = await self._call(self.client, "ml-embeddings", "/embed", run.request_id, files=upload)
-            run.phase_seconds["embed"] = time.perf_counter() - t
+            try:
+                phase, t = "embed", time.perf_counter()
+                emb = await self._call(self.client, "ml-embeddings", "/embed", run.request_id, files=upload)
+                run.phase_seconds["embed"] = time.perf_counter() - t
 
-            phase, t = "classify", time.perf_counter()
-            run.classification = await self._call(self.client, "ml-classifier", "/classify", run.request_id,
-                                                  json_body={"embedding": emb["items"][0]["embedding"]})
-            run.phase_seconds["classify"] = time.perf_counter() - t
+                phase, t = "classify", time.perf_counter()
+                run.classification = await self._call(self.client, "ml-classifier", "/classify", run.request_id,
+                                                      json_body={"embedding": emb["items"][0]["embedding"]})
+                run.phase_seconds["classify"] = time.perf_counter() - t
+            except ServiceCallError as exc:
+                if document_type is None:
+                    raise
+                # the type is known: extraction is what is measured, the classifier's answer is only recorded
+                run.classify_error = f"{phase}: {exc.code.value} {exc.message}"
             run.extraction_type = document_type or run.classification["predicted_class"]
 
             for i, url in enumerate(self.ocr_urls):
