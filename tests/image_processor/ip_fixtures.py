@@ -35,16 +35,19 @@ def rotate_ccw(image: np.ndarray, angle: float) -> np.ndarray:
     return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_CUBIC, borderValue=(255, 255, 255))
 
 
-PHOTO_CORNERS = np.array([[235, 95], [790, 120], [812, 990], [205, 960]], dtype=np.float32)  # tl, tr, br, bl
+# tl, tr, br, bl: a page shot at a steep angle (corners up to 16 degrees off square) ...
+PHOTO_CORNERS = np.array([[360, 110], [660, 125], [880, 1000], [120, 975]], dtype=np.float32)
+# ... and one in mild perspective (up to 4.3 degrees off square), which OCR reads as it is
+MILD_PHOTO_CORNERS = np.array([[235, 95], [790, 120], [812, 990], [205, 960]], dtype=np.float32)
 PHOTO_PAGE_SIZE = (600, 850)  # width, height of the page before it was "photographed"
 
 
-def photographed_page() -> np.ndarray:
-    """A 600x850 page seen in mild perspective on a dark, textured table of 1000x1100 pixels."""
+def photographed_page(corners: np.ndarray = PHOTO_CORNERS) -> np.ndarray:
+    """A 600x850 page seen in perspective on a dark, textured table of 1000x1100 pixels."""
     page = text_page(*PHOTO_PAGE_SIZE, seed=3, scale=0.7)
     w, h = PHOTO_PAGE_SIZE
     src = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], dtype=np.float32)
-    m = cv2.getPerspectiveTransform(src, PHOTO_CORNERS)
+    m = cv2.getPerspectiveTransform(src, corners)
     rng = np.random.default_rng(1)
     table = cv2.GaussianBlur(rng.integers(40, 90, (1100, 1000, 3), dtype=np.uint8), (7, 7), 0)
     warped = cv2.warpPerspective(page, m, (1000, 1100), flags=cv2.INTER_LINEAR)

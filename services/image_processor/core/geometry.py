@@ -32,7 +32,7 @@ def paper_colour(image: np.ndarray) -> tuple[int, ...]:
     return tuple(int(v) for v in np.median(border, axis=0))
 
 
-def rotation(image: np.ndarray, angle_ccw: float) -> tuple[np.ndarray, Matrix]:
+def rotation(image: np.ndarray, angle_ccw: float, interpolation: int = cv2.INTER_LINEAR) -> tuple[np.ndarray, Matrix]:
     """Rotate counter-clockwise by `angle_ccw` degrees on a canvas grown to keep every original pixel."""
     h, w = image.shape[:2]
     m = cv2.getRotationMatrix2D(((w - 1) / 2.0, (h - 1) / 2.0), angle_ccw, 1.0)
@@ -43,7 +43,7 @@ def rotation(image: np.ndarray, angle_ccw: float) -> tuple[np.ndarray, Matrix]:
     m[1, 2] += (new_h - 1) / 2.0 - (h - 1) / 2.0
     fill = paper_colour(image)
     out = cv2.warpAffine(
-        image, m, (new_w, new_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=fill
+        image, m, (new_w, new_h), flags=interpolation, borderMode=cv2.BORDER_CONSTANT, borderValue=fill
     )
     return out, np.vstack([m, [0.0, 0.0, 1.0]])
 

@@ -54,15 +54,29 @@ def text_mask(gray: np.ndarray) -> np.ndarray:
     return cv2.subtract(mask, cv2.dilate(rules, np.ones((3, 3), np.uint8)))
 
 
-def _char_components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[float]]:
+def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Centres (x, y), heights and widths of the mask's connected components (background dropped)."""
+    _, _, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    return centroids[1:], stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
+
+
+def _quarter_turned(components: tuple[np.ndarray, np.ndarray, np.ndarray], width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The same components seen on the mask turned a quarter counter-clockwise (np.rot90): (x, y) -> (y, w-1-x),
+    heights and widths swapped. Saves labelling the turned mask again."""
+    centres, hs, ws = components
+    return np.column_stack([centres[:, 1], width - 1 - centres[:, 0]]), ws, hs
+
+
+def _char_components(
+    components: tuple[np.ndarray, np.ndarray, np.ndarray], page_height: int
+) -> tuple[np.ndarray, np.ndarray, list[float]]:
     """Centres and heights of character-sized components, and the text height (their median)."""
-    n, _, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    hs, ws = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
-    keep = (hs >= 5) & (hs <= mask.shape[0] * 0.05) & (ws <= 3 * hs) & (ws >= 2)
+    centres, hs, ws = components
+    keep = (hs >= 5) & (hs <= page_height * 0.05) & (ws <= 3 * hs) & (ws >= 2)
     if keep.sum() < 10:
         return np.zeros((0, 2)), np.zeros(0), []
     heights = hs[keep]
-    return centroids[1:][keep], heights.astype(np.float64), [float(np.median(heights))]
+    return centres[keep], heights.astype(np.float64), [float(np.median(heights))]
 
 
 def _lines_at(mask: np.ndarray, centres: np.ndarray, heights: np.ndarray, ch: float) -> LineBlobs:
@@ -84,11 +98,13 @@ def _lines_at(mask: np.ndarray, centres: np.ndarray, heights: np.ndarray, ch: fl
     return LineBlobs(boxes, share, ch)
 
 
-def line_blobs(gray: np.ndarray) -> LineBlobs:
+def line_blobs(gray: np.ndarray, mask: np.ndarray | None = None, components=None) -> LineBlobs:  # noqa: ANN001
     """Characters merged along horizontal lines; a blob counts as a text line when it is line-shaped and holds
-    several character-sized components (a rule or a dashed line does not)."""
-    mask = text_mask(gray)
-    centres, heights, candidates = _char_components(mask)
+    several character-sized components (a rule or a dashed line does not). `mask`/`components` may be passed
+    when already computed (the page and its quarter-turned copy share one labelling)."""
+    mask = text_mask(gray) if mask is None else mask
+    components = _components(mask) if components is None else components
+    centres, heights, candidates = _char_components(components, mask.shape[0])
     found = [_lines_at(mask, centres, heights, ch) for ch in candidates]
     return max(found, key=lambda b: b.line_share, default=LineBlobs([], 0.0, 0.0))
 
@@ -133,9 +149,11 @@ def orientation_from_lines(
     recogniser's cost (~20 ms of CPU per crop) low.
     """
     gray, _ = downscale(to_gray(image), ANALYSIS_SIDE)
-    across = line_blobs(gray)
+    mask = text_mask(gray)
+    components = _components(mask)
+    across = line_blobs(gray, mask, components)
     turned = np.ascontiguousarray(np.rot90(gray, 1))  # lines running down the page run across this copy
-    down = line_blobs(turned)
+    down = line_blobs(turned, np.ascontiguousarray(np.rot90(mask, 1)), _quarter_turned(components, gray.shape[1]))
     base = dict(across_share=round(across.line_share, 3), down_share=round(down.line_share, 3))
     if max(across.line_share, down.line_share) < min_share:
         return OrientationEstimate(0, False, **base, method="too few text lines")

@@ -21,6 +21,8 @@ class Outline:
     area_ratio: float  # share of the frame the page covers
     contrast: float  # mean grey inside minus mean grey of the surrounding background
     method: str
+    min_edge_contrast: float = 0.0  # the weakest edge's inside-minus-outside grey (edges along the frame left out)
+    max_corner_skew: float = 0.0  # largest deviation of an interior angle from 90 degrees: the perspective to remove
 
 
 def order_corners(points: np.ndarray) -> np.ndarray:
@@ -57,6 +59,45 @@ def _contrast(gray: np.ndarray, quad: np.ndarray) -> tuple[float, float]:
     return float(gray[core > 0].mean() - gray[outside].mean()), float(outside.mean())
 
 
+def edge_contrasts(gray: np.ndarray, quad: np.ndarray) -> list[float | None]:
+    """Per edge: mean grey of a band just inside minus a band just outside (None where the edge runs along the
+    frame, so nothing lies outside it). A true page edge is brighter inside all along; an outline that cuts
+    across the paper (a curled corner, a napkin beside the receipt) has paper on both sides of some edge."""
+    h, w = gray.shape
+    k = max(3, min(h, w) // 40)
+    centre = quad.mean(axis=0)
+    out: list[float | None] = []
+    for i in range(4):
+        a, b = quad[i], quad[(i + 1) % 4]
+        normal = np.array([b[1] - a[1], a[0] - b[0]], dtype=np.float64)
+        normal /= max(np.linalg.norm(normal), 1e-9)
+        if np.dot(normal, (a + b) / 2 - centre) < 0:
+            normal = -normal  # pointing away from the page
+        inner = np.array([a, b, b - 2 * k * normal, a - 2 * k * normal]) - k * normal * 0.5
+        outer = np.array([a, b, b + 2 * k * normal, a + 2 * k * normal]) + k * normal * 0.5
+        masks = []
+        for band in (inner, outer):
+            m = np.zeros((h, w), np.uint8)
+            cv2.fillConvexPoly(m, np.round(band).astype(np.int32), 255)
+            masks.append(m > 0)
+        length = max(np.linalg.norm(b - a), 1.0)
+        if masks[1].sum() < 0.5 * k * length or not masks[0].any():  # the edge runs along (or outside) the frame
+            out.append(None)
+            continue
+        out.append(float(gray[masks[0]].mean() - gray[masks[1]].mean()))
+    return out
+
+
+def corner_angles(quad: np.ndarray) -> list[float]:
+    """Interior angles (degrees) of the quadrilateral: all near 90 means a rectangle, nothing to un-tilt."""
+    angles = []
+    for i in range(4):
+        u, v = quad[i - 1] - quad[i], quad[(i + 1) % 4] - quad[i]
+        cos = np.dot(u, v) / max(np.linalg.norm(u) * np.linalg.norm(v), 1e-9)
+        angles.append(float(np.degrees(np.arccos(np.clip(cos, -1, 1)))))
+    return angles
+
+
 def _candidates(gray: np.ndarray) -> list[tuple[np.ndarray, str]]:
     """Bright-region contours (paper on a darker surface) and closed edge contours, largest first."""
     blur = cv2.GaussianBlur(gray, (5, 5), 0)
@@ -77,6 +118,7 @@ def find_outline(
     min_area_ratio: float = 0.15,
     max_area_ratio: float = 0.95,
     min_contrast: float = 30.0,
+    min_edge_contrast: float = 15.0,
 ) -> Outline | None:
     """The page's outline when it stands clearly against a background, else None."""
     small, scale = downscale(to_gray(image), ANALYSIS_SIDE)
@@ -94,9 +136,15 @@ def find_outline(
         contrast, _ = _contrast(small, quad)
         if contrast < min_contrast:
             continue
+        ordered = order_corners(quad)
+        edges = [c for c in edge_contrasts(small, ordered) if c is not None]
+        weakest = min(edges) if edges else 0.0
+        if weakest < min_edge_contrast:  # some edge has paper on both sides: not the page's outline
+            continue
         if best is None or area_ratio > best.area_ratio:
-            corners = order_corners(quad) / scale
-            best = Outline(corners, round(area_ratio, 4), round(contrast, 2), method)
+            skew = max(abs(a - 90.0) for a in corner_angles(ordered))
+            best = Outline(ordered / scale, round(area_ratio, 4), round(contrast, 2), method,
+                           round(weakest, 2), round(skew, 2))
     return best
 
 

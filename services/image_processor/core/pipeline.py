@@ -5,8 +5,9 @@ OCR boxes back to the scan.
 """
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import cv2
 import numpy as np
 
 from image_processor.core import geometry
@@ -14,7 +15,7 @@ from image_processor.core.enhance import EnhanceThresholds, Step, enhance
 from image_processor.core.orientation import OrientationEstimate, ReadConfidence, orientation_from_lines
 from image_processor.core.outline import Outline, find_outline, flatten
 from image_processor.core.quality import Quality, measure
-from image_processor.core.skew import SkewEstimate, estimate_skew
+from image_processor.core.skew import SkewEstimate, estimate_skew_both_ways
 
 
 @dataclass(frozen=True)
@@ -23,11 +24,13 @@ class PipelineConfig:
     enhance_quality: bool = True
     auto_orient: bool = True  # needs a line reader passed to process_page; without one orientation is skipped
     max_skew_angle: float = 25.0
-    min_skew_angle: float = 0.3  # below this a rotation would only resample a straight scan
+    min_skew_angle: float = 1.0  # below this a rotation would only resample: OCR reads such tilts as well (measured)
     min_skew_confidence: float = 1.2  # below this there are no text lines to trust
     outline_min_area_ratio: float = 0.15
     outline_max_area_ratio: float = 0.95
     outline_min_contrast: float = 30.0
+    outline_min_edge_contrast: float = 25.0  # every edge brighter inside than outside by this much
+    unwarp_min_corner_skew: float = 15.0  # degrees off square at some corner; milder perspective OCR reads as is (measured)
     thresholds: EnhanceThresholds = field(default_factory=EnhanceThresholds)
 
 
@@ -49,26 +52,28 @@ class PageResult:
 
 
 def _deskew(
-    out: np.ndarray, matrix: np.ndarray, config: PipelineConfig, steps: list[Step], notes: list[str]
+    out: np.ndarray, matrix: np.ndarray, config: PipelineConfig, steps: list[Step], notes: list[str],
+    skew: SkewEstimate | None = None,
 ) -> tuple[SkewEstimate, bool, np.ndarray, np.ndarray]:
     """Rotate by the measured text-line angle when the lines are clear and the angle is worth a resampling.
 
     Lines running down the page (a page on its side) are measured on a quarter-turned copy when the across
     reading is unclear: rotations commute, so the same angle straightens them, and orientation then sees
-    straight lines."""
-    skew = estimate_skew(out, max_angle=config.max_skew_angle)
-    if skew.confidence < 2 * config.min_skew_confidence:
-        sideways = estimate_skew(np.ascontiguousarray(np.rot90(out)), max_angle=config.max_skew_angle)
-        if sideways.confidence > skew.confidence:
-            skew = sideways
+    straight lines. `skew` forces one reading (used when orientation shows the sideways one was wrong)."""
+    if skew is None:
+        skew, sideways = estimate_skew_both_ways(out, config.max_skew_angle, confident=2 * config.min_skew_confidence)
+        if sideways is not None and sideways.confidence > skew.confidence:
+            skew = replace(sideways, direction="down", alternative=skew)
     if skew.confidence < config.min_skew_confidence:
         notes.append(f"deskew: no clear text lines (confidence {skew.confidence} < {config.min_skew_confidence})")
     elif abs(skew.angle) < config.min_skew_angle:
         notes.append(f"deskew: angle {skew.angle} is within +-{config.min_skew_angle} degrees of straight")
     else:
-        out, rot = geometry.rotation(out, -skew.angle)
-        steps.append(Step("deskew", f"text lines at {skew.angle} degrees (confidence {skew.confidence})",
-                          {"angle": skew.angle, "rotation_applied": -skew.angle, "confidence": skew.confidence}))
+        out, rot = geometry.rotation(out, -skew.angle, interpolation=cv2.INTER_CUBIC)
+        steps.append(Step("deskew", f"text lines ({skew.direction} the page) at {skew.angle} degrees "
+                                    f"(confidence {skew.confidence})",
+                          {"angle": skew.angle, "rotation_applied": -skew.angle, "confidence": skew.confidence,
+                           "lines_run": skew.direction}))
         return skew, True, out, rot @ matrix
     return skew, False, out, matrix
 
@@ -88,12 +93,16 @@ def process_page(image: np.ndarray, config: PipelineConfig, read_lines: ReadConf
         min_area_ratio=config.outline_min_area_ratio,
         max_area_ratio=config.outline_max_area_ratio,
         min_contrast=config.outline_min_contrast,
+        min_edge_contrast=config.outline_min_edge_contrast,
     )
     unwarped = False
     if outline is None:
         notes.append("unwarp: no 4-corner page outline stands out from a background")
     elif not config.apply_unwarping:
         notes.append("unwarp: outline found but apply_unwarping is false")
+    elif outline.max_corner_skew < config.unwarp_min_corner_skew:
+        notes.append(f"unwarp: outline found, perspective mild (corners within {outline.max_corner_skew} degrees of "
+                     f"square < {config.unwarp_min_corner_skew}): OCR reads it as is, a warp would only resample")
     else:
         out, warp = flatten(out, outline.corners)
         matrix = warp @ matrix
@@ -101,10 +110,14 @@ def process_page(image: np.ndarray, config: PipelineConfig, read_lines: ReadConf
         steps.append(Step(
             "unwarp",
             f"page outline found ({outline.method}, covers {outline.area_ratio:.0%} of the frame, "
-            f"{outline.contrast:.0f} grey levels brighter than the background)",
-            {"corners": np.round(outline.corners, 2).tolist(), "width": out.shape[1], "height": out.shape[0]},
+            f"{outline.contrast:.0f} grey levels brighter than the background, every edge by >= "
+            f"{outline.min_edge_contrast:.0f}); perspective: a corner {outline.max_corner_skew} degrees off square "
+            f">= {config.unwarp_min_corner_skew}",
+            {"corners": np.round(outline.corners, 2).tolist(), "width": out.shape[1], "height": out.shape[0],
+             "max_corner_skew": outline.max_corner_skew, "min_edge_contrast": outline.min_edge_contrast},
         ))
 
+    before_deskew = (out, matrix, len(steps), len(notes))
     skew, deskewed, out, matrix = _deskew(out, matrix, config, steps, notes)
 
     orientation: OrientationEstimate | None = None
@@ -114,6 +127,13 @@ def process_page(image: np.ndarray, config: PipelineConfig, read_lines: ReadConf
         notes.append("orient: no text-line reader available (run `iris setup`)")
     else:
         orientation = orientation_from_lines(out, read_lines)
+        if skew.direction == "down" and deskewed and not (orientation.confident and orientation.turns_ccw % 2):
+            # the comb down the page came from columns (receipts align characters), not from lines on their
+            # side: orientation reads the lines across, so straighten by the across reading instead
+            out, matrix, n_steps, n_notes = before_deskew
+            del steps[n_steps:], notes[n_notes:]
+            notes.append(f"deskew: the reading down the page ({skew.angle} degrees) was set aside: the lines run across")
+            skew, deskewed, out, matrix = _deskew(out, matrix, config, steps, notes, skew=skew.alternative)
         if not orientation.confident:
             notes.append(f"orient: left as is ({orientation.method}; read confidence per turn {orientation.scores})")
         elif orientation.turns_ccw == 0:
@@ -141,7 +161,12 @@ def process_page(image: np.ndarray, config: PipelineConfig, read_lines: ReadConf
         steps += enhance_steps
         if not enhance_steps:
             notes.append("enhance: noise, lighting, contrast and colour measures are all within thresholds")
-    quality_after = quality_before if out is image else (quality_mid if out is geometric and unwarped else measure(out))
+    if out is image:
+        quality_after = quality_before
+    elif out is geometric:  # only rotations / turns (or the unwarp, already measured): measures carry over
+        quality_after = replace(quality_mid, width=out.shape[1], height=out.shape[0])
+    else:
+        quality_after = measure(out)
     return PageResult(
         image=out,
         original_size=(w, h),
