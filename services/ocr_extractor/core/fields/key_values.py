@@ -204,6 +204,11 @@ def _below(grid: list[list[Cell]], r: int, anchor: Cell, reach: float) -> Cell |
     return None
 
 
+def _has_content(cell: Cell) -> bool:
+    """A value has a letter or digit: '.', '_' and rules are blanks left unfilled."""
+    return any(ch.isalnum() for ch in cell.text)
+
+
 def _right_of(grid: list[list[Cell]], r: int, key: Cell) -> Cell | None:
     """The nearest cell right of `key` on its line: same row, or a neighbouring row the grouping split off (a value
     written a little higher or lower) as long as the two boxes share half their height."""
@@ -267,13 +272,16 @@ class Link:
         )
 
 
+UNIT_GAP = 3
+
+
 def build_cells(rows: Sequence[Row]) -> list[list[Cell]]:
     """The cells of each row, left to right; a bracketed qualifier right under a label ('Total' over '(205)',
     'STRENGTH' over '(7=Stronger)') is joined to the label."""
     grid = [[c for line in row.lines for c in _split_line(line, r)] for r, row in enumerate(rows)]
     for row in grid:  # a unit printed apart from its number ('84' 'mm') belongs to it
         for left, unit in reversed(list(zip(row, row[1:], strict=False))):
-            if _UNIT.match(unit.text) and _DATE_OR_NUMBER.match(left.text) and unit.bbox[0] - left.bbox[2] < 3 * left.height:
+            if _UNIT.match(unit.text) and _DATE_OR_NUMBER.match(left.text) and unit.bbox[0] - left.bbox[2] < UNIT_GAP * left.height:
                 left.text = f"{left.text} {unit.text}"
                 left.bbox = union_box([left.bbox, unit.bbox])
                 row.remove(unit)
@@ -333,7 +341,7 @@ def link_key_values(rows: Sequence[Row]) -> list[Link]:
             if strength == 0:
                 continue
             right = _right_of(grid, r, cell)
-            if right is not None and not right.used and not right.colon:
+            if right is not None and not right.used and not right.colon and _has_content(right):
                 # a label is not a value; a plain short label takes only a value-like neighbour
                 near = right.bbox[0] - cell.bbox[2] < 25 * cell.height
                 if near and not is_label(right, loose=not cell.colon) and (strength >= 0.8 or key_strength(right) == 0):
@@ -342,7 +350,8 @@ def link_key_values(rows: Sequence[Row]) -> list[Link]:
             if (right is None or right.colon) and strength >= 0.8:
                 below = _below(grid, r, cell, 1.5)
                 # under a label word without colon, only a value-like cell
-                if below and not below.used and not is_label(below, loose=not cell.colon) and (cell.colon or is_value_text(below.text)):
+                fits = below is not None and (cell.colon or is_value_text(below.text))
+                if fits and not below.used and _has_content(below) and not is_label(below, loose=not cell.colon):
                     take(cell, below, how="below")
     values = {id(v) for link in links for v in link.values}
     return links + _table_links(grid, {(id(link.key), id(link.values[0])) for link in links}, values)
