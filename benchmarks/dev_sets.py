@@ -37,6 +37,7 @@ SETS = {
     "wildreceipt_es": (DATA / "wildreceipt", "wildreceipt", DATA / "wildreceipt" / "spanish_subset.txt", "receipt"),
     "invoices": (DATA / "invoices_invoice2data", "invoice2data", None, "invoice"),
     "funsd": (DATA / "funsd" / "training_data", "funsd", None, "form"),
+    "funsd_test": (DATA / "funsd" / "testing_data", "funsd", None, "form"),  # held out: not used for tuning
 }
 
 
