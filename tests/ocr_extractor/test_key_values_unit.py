@@ -116,3 +116,9 @@ def test_value_carries_on_past_a_stamp_in_the_margin():
 def test_hyphenated_label_goes_on_in_the_line_under_it():
     rows = [[("Bright KS white tip-", 10), ("5.5", 300), (".55", 400)], [("ping masked", 10)]]
     assert ("Bright KS white tip- ping masked", "5.5") in _pairs(rows)
+
+
+def test_value_cut_in_two_boxes_on_its_line_is_joined():
+    # 'May 1,' ends at x=120 and '1985' starts 5 px later: one value; 'Replaces:' farther on is the next key
+    rows = [[("Date:", 0), ("May 1,", 60), ("1985", 125), ("Replaces:", 330), ("New", 430)]]
+    assert _pairs(rows) == [("Date", "May 1, 1985"), ("Replaces", "New")]

@@ -204,6 +204,18 @@ def _below(grid: list[list[Cell]], r: int, anchor: Cell, reach: float) -> Cell |
     return None
 
 
+def _run(grid: list[list[Cell]], value: Cell) -> list[Cell]:
+    """A value and the cells that carry it on along its row ('May 1,' '1985'): each starting within half a line
+    height of the last, none a label."""
+    out = [value]
+    row = grid[value.row]
+    for c in row[row.index(value) + 1 :]:
+        if c.used or c.colon or is_label(c) or c.bbox[0] - out[-1].bbox[2] > 0.5 * value.height:
+            break
+        out.append(c)
+    return out
+
+
 def _has_content(cell: Cell) -> bool:
     """A value has a letter or digit: '.', '_' and rules are blanks left unfilled."""
     return any(ch.isalnum() for ch in cell.text)
@@ -321,7 +333,7 @@ def link_key_values(rows: Sequence[Row]) -> list[Link]:
     links: list[Link] = []
 
     def take(key: Cell, value: Cell, how: str) -> None:
-        values = [value, *_continuation(grid, value)]
+        values = [*_run(grid, value), *_continuation(grid, value)]
         for c in (key, *values):
             c.used = True
         how = "inline" if how == "right" and value.line is key.line else how
