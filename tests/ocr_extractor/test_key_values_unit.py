@@ -122,3 +122,20 @@ def test_value_cut_in_two_boxes_on_its_line_is_joined():
     # 'May 1,' ends at x=120 and '1985' starts 5 px later: one value; 'Replaces:' farther on is the next key
     rows = [[("Date:", 0), ("May 1,", 60), ("1985", 125), ("Replaces:", 330), ("New", 430)]]
     assert _pairs(rows) == [("Date", "May 1, 1985"), ("Replaces", "New")]
+
+
+def test_label_on_two_overlapping_lines_is_one_key():
+    # line height 20, rows 18 px apart: the boxes overlap, as lines of one printed label do
+    rows = [[("Total number of pages", 10)], [("including this page:", 10), ("4", 300)]]
+    ocr = ocr_of(rows, line_height=20.0)
+    ocr = ocr.model_copy(update={"lines": [ln.model_copy(update={"bbox": [ln.bbox[0], ln.bbox[1] - 12 * (ln.row > 0),
+                                                                       ln.bbox[2], ln.bbox[3] - 12 * (ln.row > 0)]})
+                                           for ln in ocr.lines]})
+    assert [(kv.key, kv.value) for kv in extract_key_values(build_rows(ocr))] == [("Total number of pages including this page", "4")]
+
+
+def test_labels_on_separate_lines_stay_apart():
+    assert _pairs([[("Brand", 10), ("PHOENIX", 200)], [("Title", 10), ("HEAD IN WATER", 200)]]) == [
+        ("Brand", "PHOENIX"),
+        ("Title", "HEAD IN WATER"),
+    ]

@@ -316,6 +316,21 @@ def build_cells(rows: Sequence[Row]) -> list[list[Cell]]:
                 cell.text = f"{cell.text} {under[0].text}"
                 cell.bbox = union_box([cell.bbox, under[0].bbox])
                 grid[r + 1].remove(under[0])
+    # a label printed on two lines whose boxes overlap ('Total number of pages' over 'including this page:') is one label
+    for r in range(len(grid) - 1, 0, -1):
+        for low in list(grid[r]):
+            if key_strength(low) == 0:
+                continue
+            ups = [c for c in grid[r - 1] if abs(c.bbox[0] - low.bbox[0]) < low.height and _overlap(c.bbox, low.bbox) > 0]
+            if len(ups) != 1:
+                continue
+            up = ups[0]
+            alone = all(c is up or c.bbox[2] <= up.bbox[0] for c in grid[r - 1])  # nothing on its right
+            if (alone and not up.colon and key_strength(up) > 0 and not is_value_text(up.text)
+                    and low.bbox[1] < up.bbox[3]):  # the two boxes overlap
+                low.text = f"{up.text} {low.text}"
+                low.bbox = union_box([up.bbox, low.bbox])
+                grid[r - 1].remove(up)
     grid = [row for row in grid if row]
     for r, row in enumerate(grid):
         for cell in row:
