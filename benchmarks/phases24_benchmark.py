@@ -103,7 +103,7 @@ def main() -> int:
         "few-shot only": (vectors[shots], [items[k].label for k in shots]),
         "few-shot + generated base set": (np.vstack([vectors[shots], base_vectors]), [items[k].label for k in shots] + base_labels),
     }.items():
-        estimator = training.fit(x, y)
+        estimator = training.fit(x, y, c=settings.classifier_c)
         pred = [training.best_of(s)[0] for s in training.predict_scores(estimator, vectors[rest])]
         few = score([items[k].label for k in rest], pred, [source_of(items[k]) for k in rest])
         few_rows.append((name, few))

@@ -5,7 +5,11 @@ The classic layouts in render.py are airy and tidy; real pages are not. These ad
 - invoice "table": a dense grid of line items under boxed header blocks (like broadcast ad-buy invoices);
 - form "boxed": a government-style grid of numbered cells, each with a small caption and a typed value;
 - form "questionnaire": numbered questions, answer lines and check boxes (like registration statements);
-- form "underline": label ________ fields in one or two columns with a stamp-like box (like office memos/forms).
+- form "underline": label ________ fields in one or two columns with a stamp-like box (like office memos/forms);
+- form "memo": a typewritten office form (company header, TO/FROM/DATE/SUBJECT labels with values at a tab
+  stop, typed paragraphs, a small figures table, check boxes, handwritten notes and a signature, a filing
+  number in a corner, the lower part of the page often empty), like the research-request and routing forms
+  in scanned corporate archives.
 Each returns (page, fields) like the classic renderers, with every drawn text line recorded.
 """
 
@@ -87,22 +91,15 @@ def invoice_table(page_cls, rng: random.Random, lang: str):
     d.rectangle((w - 420, 40, w - 50, 140), outline=0, width=2)
     _t(page, w - 400, 50, "INVOICE" if lang == "en" else "FACTURA", 34, "sans-bold")
     _t(page, w - 400, 100, ("Invoice # " if lang == "en" else "Factura n. ") + number + "   " + c.format_date(day, lang, rng), 16)
-    # header blocks: bill to / advertiser / terms
-    y = 170
-    labels = (["Bill To", "Advertiser", "Terms"] if lang == "en" else ["Facturar a", "Anunciante", "Condiciones"])
-    bw = (w - 100) // 3
-    for i, label in enumerate(labels):
-        x = 50 + i * bw
-        d.rectangle((x, y, x + bw - 10, y + 130), outline=0, width=1)
-        d.rectangle((x, y, x + bw - 10, y + 24), fill=rng.choice([0, 200, 230]))
-        _t(page, x + 6, y + 3, label, 16, "sans-bold")
-        for j in range(3):
-            _t(page, x + 8, y + 32 + j * 30, c.words(rng, lang, 3).title() if j else customer, 15)
+    if rng.random() < 0.5:
+        y = _header_blocks(page, rng, lang, customer)
+    else:
+        y = _header_grid(page, rng, lang, customer)
     # line item grid
-    y = 330
     heads = (["Date", "Time", "Description", "Len", "Qty", "Rate", "Amount"] if lang == "en"
              else ["Fecha", "Hora", "Concepto", "Dur", "Cant", "Precio", "Importe"])
     xs = [50, 170, 280, 700, 790, 880, 1040, w - 50]
+    top = y
     d.rectangle((50, y, w - 50, y + 28), fill=rng.choice([0, 180, 220]))
     for x, h in zip(xs, heads):
         d.text((x + 5, y + 4), h, fill=255 if d.im.getpixel((x + 2, y + 2)) < 128 else 0, font=font("sans-bold", 16))
@@ -126,8 +123,8 @@ def invoice_table(page_cls, rng: random.Random, lang: str):
         y += row_h
     if grid:
         for x in xs:
-            d.line((x, 330, x, y), fill=0, width=1)
-    d.rectangle((50, 330, w - 50, y), outline=0, width=2)
+            d.line((x, top, x, y), fill=0, width=1)
+    d.rectangle((50, top, w - 50, y), outline=0, width=2)
     y += 20
     for label, value in ((("Gross Amount" if lang == "en" else "Importe bruto"), total),
                          (("Agency Commission" if lang == "en" else "Comision"), (total * Decimal("0.15")).quantize(Decimal("0.01"))),
@@ -139,6 +136,45 @@ def invoice_table(page_cls, rng: random.Random, lang: str):
     page.text(c.words(rng, lang, 14), 13)
     return page, {"invoice_number": number, "date": day.isoformat(), "vendor_name": vendor, "customer_name": customer,
                   "total": c.money((total * Decimal("0.85")).quantize(Decimal("0.01")))}
+
+
+def _header_blocks(page, rng: random.Random, lang: str, customer: str) -> int:
+    """Three boxed blocks under the title (bill to / advertiser / terms); returns where the item grid starts."""
+    d, w, y = page.draw, page.width, 170
+    labels = (["Bill To", "Advertiser", "Terms"] if lang == "en" else ["Facturar a", "Anunciante", "Condiciones"])
+    bw = (w - 100) // 3
+    for i, label in enumerate(labels):
+        x = 50 + i * bw
+        d.rectangle((x, y, x + bw - 10, y + 130), outline=0, width=1)
+        d.rectangle((x, y, x + bw - 10, y + 24), fill=rng.choice([0, 200, 230]))
+        _t(page, x + 6, y + 3, label, 16, "sans-bold")
+        for j in range(3):
+            _t(page, x + 8, y + 32 + j * 30, c.words(rng, lang, 3).title() if j else customer, 15)
+    return 330
+
+
+def _header_grid(page, rng: random.Random, lang: str, customer: str) -> int:
+    """Broadcast-style header: addresses on the left, a boxed grid of contract facts on the right (what makes
+    real ad-buy invoices look form-like: the model must learn that such a grid above an item table is an invoice)."""
+    d, w = page.draw, page.width
+    keys = (["Contract #", "Estimate #", "Advertiser", "Product", "Billing Period", "Agency", "Salesperson", "Order Type",
+             "Invoice Date", "Due Date", "Terms", "Account #", "Flight Dates", "Page"] if lang == "en"
+            else ["Contrato", "Presupuesto", "Anunciante", "Producto", "Periodo", "Agencia", "Comercial", "Tipo de orden",
+                  "Fecha factura", "Vencimiento", "Condiciones", "Cuenta", "Fechas", "Pagina"])
+    rows = rng.randint(7, 13)
+    x0, x1, x2, y = w - 560, w - 360, w - 50, 160
+    for r, key in enumerate(rng.sample(keys, rows)):
+        d.rectangle((x0, y, x2, y + 24), outline=0, width=1)
+        d.line((x1, y, x1, y + 24), fill=0, width=1)
+        _t(page, x0 + 5, y + 4, key, 13, "sans-bold")
+        _t(page, x1 + 6, y + 4, (customer if r == 0 else c.words(rng, lang, 2).title() if rng.random() < 0.5 else str(rng.randint(1000, 999999))), 13)
+        y += 24
+    for k, label in enumerate(["Bill To:" if lang == "en" else "Facturar a:", "Remit To:" if lang == "en" else "Pagar a:"]):
+        by = 180 + k * 150
+        _t(page, 60, by, label, 15, "sans-bold")
+        for j in range(3):
+            _t(page, 80, by + 24 + j * 22, customer if j == 0 else c.address(rng, lang) if j == 1 else c.words(rng, lang, 2).title(), 14)
+    return max(y, 480) + 30
 
 
 def _form_title(page, rng: random.Random, lang: str) -> str:
@@ -267,10 +303,109 @@ def form_underline(page_cls, rng: random.Random, lang: str):
     return page, {"title": title, "key_values": pairs}
 
 
+def scribble(draw: ImageDraw.ImageDraw, rng: random.Random, x: int, y: int, width: int, height: int, stroke: int = 2) -> None:
+    """Handwriting-like ink: a smooth pen path looping along a baseline (words separated by pen lifts)."""
+    end = x + width
+    while x < end - 20:
+        word = rng.randint(30, 110)
+        points = []
+        for k in range(rng.randint(6, 14)):
+            px = x + word * k / 13 + rng.uniform(-4, 4)
+            points.append((px, y + height * (0.5 + 0.5 * rng.uniform(-1, 1) * rng.choice([0.4, 0.9]))))
+        draw.line(points, fill=rng.randint(0, 70), width=stroke, joint="curve")
+        x += word + rng.randint(12, 30)
+
+
+_MEMO_TITLES = {
+    "en": ["RESEARCH REQUEST", "MEDIA AUTHORIZATION", "PROJECT SUMMARY", "TEST MARKET REPORT", "ROUTING AND APPROVAL",
+           "PERSONNEL ACTION", "NEW PRODUCT SUBMISSION", "CONFIDENTIAL MEMORANDUM", "REQUEST FOR SAMPLES", "FAX TRANSMITTAL"],
+    "es": ["SOLICITUD DE ESTUDIO", "AUTORIZACION DE MEDIOS", "RESUMEN DE PROYECTO", "HOJA DE APROBACION", "NOTA INTERIOR",
+           "PETICION DE MUESTRAS"],
+}
+_MEMO_KEYS = {
+    "en": ["TO", "FROM", "DATE", "SUBJECT", "BRAND", "PROJECT NO.", "REQUESTED BY", "DEPARTMENT", "COST CENTER", "DUE DATE",
+           "APPROVED BY", "CC", "OBJECTIVE", "SUPPLIER", "QUANTITY", "TELEPHONE", "PAGES"],
+    "es": ["PARA", "DE", "FECHA", "ASUNTO", "MARCA", "PROYECTO N.", "SOLICITADO POR", "DEPARTAMENTO", "CENTRO DE COSTE",
+           "FECHA LIMITE", "APROBADO POR", "COPIA", "OBJETIVO", "PROVEEDOR", "CANTIDAD", "TELEFONO", "PAGINAS"],
+}
+
+
+def form_memo(page_cls, rng: random.Random, lang: str):
+    page = page_cls(1275, 1650, 90)
+    d = page.draw
+    w = page.width
+    typed = rng.choice(["mono", "mono", "serif", "condensed"])
+    size = rng.choice([17, 19, 21])
+    company = c.company(rng).upper()
+    header = rng.choice(["center", "left", "logo"])
+    if header == "logo":
+        d.ellipse((w // 2 - 40, 40, w // 2 + 40, 110), outline=0, width=4)
+        _t(page, w // 2 - int(d.textlength(company, font=font("serif", 18)) / 2), 118, company, 18, "serif")
+    else:
+        x = 90 if header == "left" else w // 2 - int(d.textlength(company, font=font("sans-bold", 22)) / 2)
+        _t(page, x, 50, company, 22, "sans-bold")
+        _t(page, x, 80, c.address(rng, lang), 14)
+    title = rng.choice(_MEMO_TITLES[lang])
+    tf = font("sans-bold", 26)
+    _t(page, w // 2 - int(d.textlength(title, font=tf) / 2), 160, title, 26, "sans-bold")
+    if rng.random() < 0.5:
+        d.line((w // 2 - 200, 196, w // 2 + 200, 196), fill=0, width=2)
+    y = 240
+    pairs: dict[str, str] = {}
+    tab = rng.choice([300, 340, 380])
+    for key in rng.sample(_MEMO_KEYS[lang], rng.randint(4, 9)):
+        _t(page, 90, y, key + ":", size, typed if rng.random() < 0.6 else "sans-bold")
+        if rng.random() < 0.2:
+            scribble(d, rng, tab, y - 4, rng.randint(120, 360), size + 8)
+        else:
+            value = c.form_value(rng, lang, key.title())[:48]
+            _t(page, tab, y, value, size, typed)
+            pairs[key] = value
+        y += int(size * rng.choice([1.8, 2.2, 2.6]))
+    while y < 1250 and rng.random() < 0.8:
+        block = rng.choice(["paragraph", "paragraph", "table", "checks", "note"])
+        y += rng.randint(10, 40)
+        if block == "paragraph":
+            for _ in range(rng.randint(2, 6)):
+                _t(page, 90 + rng.choice([0, 0, 40]), y, c.words(rng, lang, rng.randint(8, 12)), size - 2, typed)
+                y += int(size * 1.5)
+        elif block == "table":
+            cols = rng.randint(3, 5)
+            cw = (w - 220) // cols
+            for r in range(rng.randint(3, 7)):
+                for k in range(cols):
+                    cell = c.words(rng, lang, 1).title() if k == 0 else (f"{rng.randint(1, 999)}" + rng.choice(["", "%", ".0"]))
+                    _t(page, 110 + k * cw, y, cell, size - 3, typed)
+                if r == 0 and rng.random() < 0.6:
+                    d.line((100, y + size + 2, w - 110, y + size + 2), fill=0, width=1)
+                y += int(size * 1.4)
+        elif block == "checks":
+            for _ in range(rng.randint(2, 4)):
+                d.rectangle((110, y, 110 + size, y + size), outline=0, width=2)
+                if rng.random() < 0.4:
+                    d.line((112, y + 2, 108 + size, y + size - 2), fill=0, width=3)
+                    d.line((108 + size, y + 2, 112, y + size - 2), fill=0, width=3)
+                _t(page, 130 + size, y, c.words(rng, lang, rng.randint(2, 5)).capitalize(), size - 2, typed)
+                y += int(size * 1.7)
+        else:
+            scribble(d, rng, rng.randint(90, 500), y, rng.randint(200, 600), rng.randint(18, 30), rng.choice([2, 3]))
+            y += 50
+    if rng.random() < 0.7:  # signature over a line
+        x0 = rng.randint(600, 800)
+        y0 = max(y + 40, rng.randint(1150, 1400))
+        scribble(d, rng, x0, y0, rng.randint(160, 280), 36, 3)
+        d.line((x0 - 10, y0 + 44, x0 + 320, y0 + 44), fill=0, width=1)
+        y = y0 + 50
+    number = str(rng.randint(10**9, 10**10 - 1))
+    _t(page, w - 260, rng.choice([1560, 1590]), number, rng.choice([16, 20]), "mono")
+    page.y = max(y, 1600)
+    return page, {"title": title, "key_values": pairs, "filing_number": number}
+
+
 LAYOUTS = {
     "receipt": {"long": receipt_long},
     "invoice": {"table": invoice_table},
-    "form": {"boxed": form_boxed, "questionnaire": form_questionnaire, "underline": form_underline},
+    "form": {"boxed": form_boxed, "questionnaire": form_questionnaire, "underline": form_underline, "memo": form_memo},
     "letter": {},
     "other": {},
 }

@@ -35,7 +35,7 @@ def test_default_model_is_described(client, models_dir):
     assert model["version"] == ModelStore(models_dir).active_version()
     assert model["training_size"] == {k: TEST_PER_CLASS for k in KINDS}
     assert model["training_total"] == 5 * TEST_PER_CLASS
-    assert model["encoder"] == {"backend": "onnx-efficientnet", "model_id": "efficientnet-lite0+top+layout-v1", "dimension": 2576}
+    assert model["encoder"] == {"backend": "onnx-efficientnet", "model_id": "efficientnet-lite0+top+layout-v2", "dimension": 2576}
     assert "docgen" in model["provenance"]
     meta = json.loads((models_dir / "classifier" / model["version"] / "metadata.json").read_text())
     assert meta["training_data"]["generator"] == "docgen" and meta["sklearn_version"]

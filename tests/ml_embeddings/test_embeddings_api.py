@@ -11,7 +11,7 @@ from tests.encoding import jpeg_bytes, pdf_bytes, png_bytes
 
 ONNX_DIM = 1280  # the exported EfficientNet-Lite0 (prepare metadata)
 DIM = 2 * ONNX_DIM + 16  # what the service serves: whole page + top square + 16 layout measurements
-MODEL_ID = "efficientnet-lite0+top+layout-v1"
+MODEL_ID = "efficientnet-lite0+top+layout-v2"
 
 
 def _embed(client: TestClient, image: np.ndarray, name: str = "page.png") -> np.ndarray:

@@ -47,7 +47,7 @@ def test_open_clip_encoder_serves_embed(models_dir, tiny_weights):
     with TestClient(build_app(settings)) as client:
         assert client.get("/health").json()["status"] == "healthy"
         info = client.get("/info").json()
-        assert (info["backend"], info["model_id"], info["dimension"]) == ("open_clip", TINY + "+top+layout-v1", SERVED_DIM)
+        assert (info["backend"], info["model_id"], info["dimension"]) == ("open_clip", TINY + "+top+layout-v2", SERVED_DIM)
         assert info["weights_source"] == str(tiny_weights)
         image = page("receipt", 4)
         files = [("files", ("a.png", png_bytes(image), "image/png")), ("files", ("b.png", png_bytes(image), "image/png"))]

@@ -36,7 +36,7 @@ def check_labels(labels: Sequence[str], n_examples: int) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def fit(embeddings: np.ndarray, labels: Sequence[str], *, c: float = 10.0) -> LogisticRegression:
+def fit(embeddings: np.ndarray, labels: Sequence[str], *, c: float = 100.0) -> LogisticRegression:
     """Fit on unit vectors; classes are sorted label strings (`estimator.classes_`)."""
     check_labels(labels, len(embeddings))
     estimator = LogisticRegression(C=c, max_iter=MAX_ITER, class_weight="balanced")

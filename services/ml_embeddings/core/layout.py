@@ -46,19 +46,24 @@ def _runs(mask_1d: np.ndarray) -> list[tuple[int, int]]:
 
 
 def layout_features(image_bgr: np.ndarray) -> np.ndarray:
-    """The FEATURE_NAMES vector of one page (float32, values roughly within [0, 1])."""
-    gray = image_bgr if image_bgr.ndim == 2 else cv2.cvtColor(image_bgr[..., :3], cv2.COLOR_BGR2GRAY)
-    h0, w0 = gray.shape[:2]
+    """The FEATURE_NAMES vector of one page (float32, values roughly within [0, 1]).
+
+    One connected-component pass serves both the glyph size and the text statistics (components that are
+    ruling lines are set aside by their shape): that pass is the dearest step, so it runs once.
+    """
+    h0, w0 = image_bgr.shape[:2]
     scale = WORK_WIDTH / w0
     h = max(8, int(round(h0 * scale)))
-    gray = cv2.resize(gray, (WORK_WIDTH, h), interpolation=cv2.INTER_AREA)
+    small = image_bgr if (w0, h0) == (WORK_WIDTH, h) else cv2.resize(image_bgr, (WORK_WIDTH, h), interpolation=cv2.INTER_AREA)
+    colour = small.ndim == 3 and small.shape[2] >= 3
+    gray = cv2.cvtColor(small[..., :3], cv2.COLOR_BGR2GRAY) if colour else small
     w = WORK_WIDTH
     ink = _binarise(gray)
     ink_total = max(float(np.count_nonzero(ink)), 1.0)
 
-    _, _, all_stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    blob_heights = all_stats[1:, cv2.CC_STAT_HEIGHT]
-    blob_heights = blob_heights[blob_heights >= 4]  # specks of scan noise are not glyphs
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    heights, widths = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
+    blob_heights = heights[heights >= 4]  # specks of scan noise are not glyphs
     typical = float(np.median(blob_heights)) if len(blob_heights) else 10.0
     h_lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (w // 8, 1)))
     v_len = int(max(20, 2.5 * typical))  # longer than a tall glyph
@@ -70,9 +75,8 @@ def layout_features(image_bgr: np.ndarray) -> np.ndarray:
     n_boxes = sum(1 for c in cells if cv2.contourArea(c) > 0.001 * w * h)
 
     text = cv2.bitwise_and(ink, cv2.bitwise_not(grid))
-    n_cc, _, stats, _ = cv2.connectedComponentsWithStats(text, connectivity=8)
-    heights = stats[1:, cv2.CC_STAT_HEIGHT]
-    glyphs = heights[(heights >= 4) & (heights < h / 8)]
+    glyph = (heights >= 4) & (heights < h / 8) & (heights < v_len) & (widths < w // 8)
+    glyphs = heights[glyph]
     char_h = float(np.median(glyphs)) if len(glyphs) else 0.0
 
     smear = cv2.dilate(text, cv2.getStructuringElement(cv2.MORPH_RECT, (max(9, int(char_h * 1.5)), 1)))
@@ -87,7 +91,7 @@ def layout_features(image_bgr: np.ndarray) -> np.ndarray:
     inner = col_profile[int(0.1 * w) : int(0.9 * w)]
     gutters = [r for r in _runs(~inner) if r[1] - r[0] > 0.03 * w]
 
-    hsv = cv2.cvtColor(image_bgr[..., :3], cv2.COLOR_BGR2HSV) if image_bgr.ndim == 3 else None
+    hsv = cv2.cvtColor(np.ascontiguousarray(small[::4, ::4, :3]), cv2.COLOR_BGR2HSV) if colour else None  # a mean needs no detail
     border = np.concatenate([gray[: h // 20].ravel(), gray[-h // 20 :].ravel(), gray[:, : w // 20].ravel(), gray[:, -w // 20 :].ravel()])
     ink_rows = np.flatnonzero(ink.any(axis=1))
     values = [

@@ -4,8 +4,9 @@ Why pad instead of crop: the encoders were trained with "resize the short side, 
 Document pages are tall (A4 is 1:1.41, receipts often 1:3), so a centre crop would throw away the header
 and the totals, which are what tells a receipt from an invoice or a letter. Padding the page onto a white
 square (the colour of paper, so the padding looks like margin rather than a black frame) keeps the whole
-layout; the model's own centre crop then becomes a no-op. Resizing uses PIL's antialiased bicubic filter,
-the filter the weights were trained with; a plain cv2 INTER_CUBIC would alias on a 2000 -> 224 reduction.
+layout; the model's own centre crop then becomes a no-op. The ONNX path shrinks the page itself with
+OpenCV's area filter (antialiased like PIL's bicubic, which a plain INTER_CUBIC is not on a 2000 -> 224
+reduction) before padding, so it never builds a padded full-size square: 1 ms instead of ~17 ms a view.
 """
 
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ class Preprocessing:
     size: int = 224
     mean: tuple[float, float, float] = (0.5, 0.5, 0.5)
     std: tuple[float, float, float] = (0.5, 0.5, 0.5)
-    interpolation: str = "bicubic"
+    interpolation: str = "area (OpenCV INTER_AREA on the page, then padded)"
     document_fit: str = "pad-to-square-white"
 
     def as_dict(self) -> dict:
@@ -65,13 +66,22 @@ def square_page(image_bgr: np.ndarray, size: int | None = None) -> Image.Image:
     return square
 
 
+def small_square(image_bgr: np.ndarray, size: int) -> np.ndarray:
+    """BGR page -> RGB `size` x `size` uint8: the page shrunk (area filter) to fit, centred on white."""
+    h, w = image_bgr.shape[:2]
+    scale = size / max(h, w)
+    nw, nh = max(1, min(size, round(w * scale))), max(1, min(size, round(h * scale)))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    return pad_to_square(bgr_to_rgb(cv2.resize(image_bgr, (nw, nh), interpolation=interpolation)))[:size, :size]
+
+
 def to_tensor_input(images_bgr: list[np.ndarray], prep: Preprocessing) -> np.ndarray:
     """Batch of BGR pages -> normalised NCHW float32 array for the ONNX encoder."""
     mean = np.asarray(prep.mean, dtype=np.float32)
     std = np.asarray(prep.std, dtype=np.float32)
     batch = np.empty((len(images_bgr), 3, prep.size, prep.size), dtype=np.float32)
     for i, image in enumerate(images_bgr):
-        arr = np.asarray(square_page(image, prep.size), dtype=np.float32) / 255.0
+        arr = small_square(image, prep.size).astype(np.float32) / 255.0
         batch[i] = ((arr - mean) / std).transpose(2, 0, 1)
     return batch
 
