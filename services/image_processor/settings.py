@@ -21,8 +21,8 @@ class ImageProcessorSettings(ServiceSettings):
     outline_min_edge_contrast: float = Field(default=25.0, alias="IMAGE_PROCESSOR_OUTLINE_MIN_EDGE_CONTRAST")
     unwarp_min_corner_skew: float = Field(default=15.0, ge=0, lt=90, alias="IMAGE_PROCESSOR_UNWARP_MIN_CORNER_SKEW")
     noise_sigma_threshold: float = Field(default=6.0, gt=0, alias="IMAGE_PROCESSOR_NOISE_SIGMA")
-    unevenness_threshold: float = Field(default=0.18, gt=0, alias="IMAGE_PROCESSOR_UNEVENNESS")
-    min_text_contrast: float = Field(default=110.0, ge=0, alias="IMAGE_PROCESSOR_MIN_TEXT_CONTRAST")
+    unevenness_threshold: float = Field(default=1.5, gt=0, alias="IMAGE_PROCESSOR_UNEVENNESS")
+    min_text_contrast: float = Field(default=40.0, ge=0, alias="IMAGE_PROCESSOR_MIN_TEXT_CONTRAST")
 
     def pipeline_config(self, *, apply_unwarping: bool, enhance_quality: bool) -> PipelineConfig:
         return PipelineConfig(

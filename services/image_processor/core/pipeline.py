@@ -18,6 +18,9 @@ from image_processor.core.quality import Quality, measure
 from image_processor.core.skew import SkewEstimate, estimate_skew_both_ways
 
 
+ENHANCEMENTS = ("grayscale", "denoise_median", "denoise_bilateral", "flatten_illumination", "contrast_stretch")
+
+
 @dataclass(frozen=True)
 class PipelineConfig:
     apply_unwarping: bool = True
@@ -163,8 +166,11 @@ def process_page(image: np.ndarray, config: PipelineConfig, read_lines: ReadConf
             notes.append("enhance: noise, lighting, contrast and colour measures are all within thresholds")
     if out is image:
         quality_after = quality_before
-    elif out is geometric:  # only rotations / turns (or the unwarp, already measured): measures carry over
-        quality_after = replace(quality_mid, width=out.shape[1], height=out.shape[0])
+    elif out is geometric or [s.name for s in steps if s.name in ENHANCEMENTS] == ["grayscale"]:
+        # only rotations / turns (or the unwarp, already measured) and at most dropping unused colour channels:
+        # every measure carries over, so the page is not measured again
+        quality_after = replace(quality_mid, width=out.shape[1], height=out.shape[0],
+                                colour_share=quality_mid.colour_share if out.ndim == 3 else 0.0)
     else:
         quality_after = measure(out)
     return PageResult(
