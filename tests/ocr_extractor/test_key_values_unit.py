@@ -139,3 +139,16 @@ def test_labels_on_separate_lines_stay_apart():
         ("Brand", "PHOENIX"),
         ("Title", "HEAD IN WATER"),
     ]
+
+
+def test_boxed_form_row_of_labels_takes_the_values_under_them():
+    rows = [[("12. Employer", 10), ("13. Signature", 300), ("14. Date of birth", 600)],
+            [("Delta Logistics", 10), ("Peter Brown", 300), ("20/08/2020", 600)]]
+    assert _pairs(rows) == [("12. Employer", "Delta Logistics"), ("13. Signature", "Peter Brown"), ("14. Date of birth", "20/08/2020")]
+
+
+def test_after_a_colon_key_a_value_may_hold_label_words():
+    assert _pairs([[("Return this form to:", 10), ("AAAS Meetings Office", 300)], [("REF. NO.: 4471-B", 10)]]) == [
+        ("Return this form to", "AAAS Meetings Office"),
+        ("REF. NO.", "4471-B"),  # an abbreviation's full stop does not make the key a sentence
+    ]

@@ -40,7 +40,7 @@ _LABEL_WORDS = frozenset(
     division manager supervisor contact email e-mail time location type description comments remarks notes note
     purpose budget program issue job client customer vendor supplier buyer market region area size weight period
     start end due effective expiration status id ext extension mail postal street office org organization position
-    employer employee occupation applicant
+    employer employee occupation applicant birth
     source section option options priority medium year month day week width height length rate grade class group
     level unit units sample samples test method result results value other specify coordinator director expense
     expenses balance schedule detail details change list requisition authorization approval approvals signatures
@@ -48,7 +48,7 @@ _LABEL_WORDS = frozenset(
     version revision revised category frequency format media publication circulation edition
     nombre nombres apellido apellidos fecha para de asunto teléfono telefono tel. correo dirección direccion ciudad
     provincia país pais código codigo postal empresa firma cargo número numero importe total cantidad precio
-    referencia observaciones notas departamento contacto cliente proveedor lugar hora
+    referencia observaciones notas departamento contacto cliente proveedor lugar hora nacimiento
     """.split()
 )
 _DATE_OR_NUMBER = re.compile(
@@ -113,19 +113,20 @@ def key_strength(cell: Cell) -> float:
 
 
 def _words(text: str) -> list[str]:
-    return [w for w in re.split(r"[^\w#]+", re.sub(r"\(s\)", "", text.lower())) if w]
+    """Lower-case words of a label, without '(s)' and without item numbers ('14. Date of birth')."""
+    return [w for w in re.split(r"[^\w#]+", re.sub(r"\(s\)", "", text.lower())) if w and not w.isdigit()]
 
 
 def is_label(cell: Cell, loose: bool = True) -> bool:
     """A cell made of label words ('Date', 'Approved by', 'Supplier(s)') or a short one ending with one ('Unit
-    Price', 'Receipt date', 'Check #'), unless not `loose` (after a 'Key:' a value may end with one: 'Meetings
-    Office'): the next field's key, not a value."""
+    Price', 'Receipt date', 'Check #'): the next field's key, not a value. Not `loose` (after a 'Key:', whose
+    value may well read 'Meetings Office' or 'A to schedule'), only one or two label words count."""
     words = [w for w in _words(cell.text) if w not in _FILLER]
     if cell.colon or cell.text.rstrip().endswith(("#", "No.", "NO.")):
         return True
-    return bool(words) and (all(w in _LABEL_WORDS for w in words) or (loose and len(words) <= 4 and words[-1] in _LABEL_WORDS))
-
-
+    if not words or not all(w in _LABEL_WORDS for w in words) and not (loose and len(words) <= 4 and words[-1] in _LABEL_WORDS):
+        return False
+    return loose or len(cell.text.split()) <= 2
 
 
 def _split_line(line: OcrLine, row: int) -> list[Cell]:
@@ -150,7 +151,8 @@ def _split_line(line: OcrLine, row: int) -> list[Cell]:
             continue
         if not keys:
             head = text[:c]
-            if len(words) <= 6 and letters_ratio(head) >= 0.6 and not re.search(r"[.;,]\s", head):
+            # a sentence that happens to hold a colon is no key ('product samples. (Note: ...'); 'REF. NO.:' is
+            if len(words) <= 6 and letters_ratio(head) >= 0.6 and not re.search(r"[a-z]{3}[.;,]\s", head):
                 keys.append((words[0].start(), c))
             continue
         if words[-1].start() <= keys[-1][1]:
@@ -362,6 +364,13 @@ def link_key_values(rows: Sequence[Row]) -> list[Link]:
     headers = _header_rows(grid)
     for r, row in enumerate(grid):
         if r in headers:  # column headers take the values under them (table rule), not each other
+            continue
+        if len(row) >= 2 and all(not c.colon and is_label(c) for c in row):
+            # a row of labels only, as in boxed forms: each label's value is written under it
+            for cell in row:
+                below = _below(grid, r, cell, 1.5)
+                if below is not None and not below.used and _has_content(below) and not is_label(below):
+                    take(cell, below, how="below")
             continue
         for cell in row:
             if cell.used:
