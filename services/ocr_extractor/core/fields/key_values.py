@@ -268,7 +268,8 @@ def _continuation(grid: list[list[Cell]], value: Cell) -> list[Cell]:
 @dataclass
 class Link:
     """A key cell linked to its value cells; `how` names the rule ('inline', 'right', 'below', 'row', 'column'),
-    `evidence` how sure that rule is (measured on FUNSD: a colon key with its value beside it is the surest)."""
+    `evidence` how sure that rule is, in the order of its precision on FUNSD: 'Key: value' in one box 0.67,
+    'Key:' and a neighbour 0.62, a label and its neighbour 0.51, table links 0.48, a 'Key:' in a table 0.21."""
 
     key: Cell
     values: list[Cell]
@@ -279,7 +280,7 @@ class Link:
         if self.how == "inline":
             return 1.0 if self.key.colon else 0.7
         if self.key.colon:
-            return 0.85 if self.how in ("right", "below") else 0.6
+            return 0.85 if self.how in ("right", "below") else 0.3  # a 'Key:' heading a table column is rarely one
         return 0.7 if self.how == "right" else 0.5
 
     def pair(self) -> KeyValuePair:
