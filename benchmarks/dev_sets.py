@@ -200,7 +200,6 @@ def main() -> int:
     from iris_cli.evaluation.readers import read_labels
     from iris_cli.evaluation.report import score_document
     from iris_cli.evaluation.scoring import field_kind
-
     from iris_common.contract.extraction import DocumentType, OcrResult
     from ocr_extractor.core.calibration import Calibration, ece
     from ocr_extractor.core.document import extract_document
@@ -279,7 +278,7 @@ def main() -> int:
         samples_out += [{"set": set_name, "features": x, "correct": y} for x, y in feats]
         all_conf += conf
         print(f"\n{set_name}: {len(docs)} documents ({fmt}), OCR computed now for {seconds:.0f}s")
-        print(f"  {'field':<18} {'P':>6} {'R':>6} {'F1':>6}   tp  fp  fn")
+        print(f"  {'field':<18} {'P':>6} {'R':>6} {'F1':>6} {'tp':>5} {'fp':>5} {'fn':>5}")
         tp_all = fp_all = fn_all = 0
         rows = sorted(counts.items())
         if pair_counts != [0, 0, 0]:
@@ -289,7 +288,7 @@ def main() -> int:
             r = tp / (tp + fn) if tp + fn else 0.0
             f1 = 2 * p * r / (p + r) if p + r else 0.0
             tp_all, fp_all, fn_all = tp_all + tp, fp_all + fp, fn_all + fn
-            print(f"  {name:<18} {p:6.3f} {r:6.3f} {f1:6.3f} {tp:4d}{fp:4d}{fn:4d}")
+            print(f"  {name:<18} {p:6.3f} {r:6.3f} {f1:6.3f} {tp:5d} {fp:5d} {fn:5d}")
         p = tp_all / (tp_all + fp_all) if tp_all + fp_all else 0.0
         r = tp_all / (tp_all + fn_all) if tp_all + fn_all else 0.0
         print(f"  {'ALL (micro)':<18} {p:6.3f} {r:6.3f} {2 * p * r / (p + r) if p + r else 0.0:6.3f}")
