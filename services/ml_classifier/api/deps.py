@@ -13,22 +13,15 @@ from starlette.datastructures import UploadFile  # what request.form() yields (F
 
 from iris_common.contract.classification import ClassifyEmbeddingRequest, TrainEmbeddingsRequest
 from iris_common.errors import InvalidInput
+from iris_common.web.deps import app_state
 from ml_classifier.models.runtime import ClassifierRuntime
 from ml_classifier.settings import ClassifierSettings
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
-def get_settings(request: Request) -> ClassifierSettings:
-    return request.app.state.settings
-
-
-def get_runtime(request: Request) -> ClassifierRuntime:
-    return request.app.state.runtime
-
-
-SettingsDep = Annotated[ClassifierSettings, Depends(get_settings)]
-RuntimeDep = Annotated[ClassifierRuntime, Depends(get_runtime)]
+SettingsDep = Annotated[ClassifierSettings, Depends(app_state("settings"))]
+RuntimeDep = Annotated[ClassifierRuntime, Depends(app_state("runtime"))]
 
 
 def _media_type(request: Request) -> str:

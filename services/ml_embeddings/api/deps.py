@@ -2,19 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
+from iris_common.web.deps import app_state
 from ml_embeddings.models.runtime import EncoderRuntime
 from ml_embeddings.settings import EmbeddingsSettings
 
-
-def get_settings(request: Request) -> EmbeddingsSettings:
-    return request.app.state.settings
-
-
-def get_runtime(request: Request) -> EncoderRuntime:
-    return request.app.state.runtime
-
-
-SettingsDep = Annotated[EmbeddingsSettings, Depends(get_settings)]
-RuntimeDep = Annotated[EncoderRuntime, Depends(get_runtime)]
+SettingsDep = Annotated[EmbeddingsSettings, Depends(app_state("settings"))]
+RuntimeDep = Annotated[EncoderRuntime, Depends(app_state("runtime"))]

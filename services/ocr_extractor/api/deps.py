@@ -2,19 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
+from iris_common.web.deps import app_state
 from ocr_extractor.models.runtime import OcrRuntime
 from ocr_extractor.settings import OcrExtractorSettings
 
-
-def get_settings(request: Request) -> OcrExtractorSettings:
-    return request.app.state.settings
-
-
-def get_runtime(request: Request) -> OcrRuntime:
-    return request.app.state.runtime
-
-
-SettingsDep = Annotated[OcrExtractorSettings, Depends(get_settings)]
-RuntimeDep = Annotated[OcrRuntime, Depends(get_runtime)]
+SettingsDep = Annotated[OcrExtractorSettings, Depends(app_state("settings"))]
+RuntimeDep = Annotated[OcrRuntime, Depends(app_state("runtime"))]
