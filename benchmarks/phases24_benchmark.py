@@ -114,13 +114,13 @@ def main() -> int:
 
     # clustering of the mixed batch (every labelled page), automatic k
     t0 = time.perf_counter()
-    clustering = cluster(vectors, None, max_k=10)
+    clustering = cluster(vectors, None, max_k=10, threads=settings.cpu_threads)
     ari = adjusted_rand_score([i.label for i in items], clustering.labels)
     ari_target = adjusted_rand_score([items[k].label for k in target], [clustering.labels[k] for k in target])
     all_vectors = np.vstack([vectors, warped_vectors])
     names = [source_of(i) + "/" + i.path.name for i in items] + ["warped/" + p.name for p in warped]
     all_results = results + runtime.classify_embeddings(warped_vectors)
-    batch = cluster(all_vectors, None, max_k=10)
+    batch = cluster(all_vectors, None, max_k=10, threads=settings.cpu_threads)
     described = describe(all_vectors, batch, names=names, types=[r.predicted_class for r in all_results],
                          confidences=[r.confidence for r in all_results])
     cluster_seconds = time.perf_counter() - t0

@@ -91,7 +91,7 @@ def invoice_table(page_cls, rng: random.Random, lang: str):
     d.rectangle((w - 420, 40, w - 50, 140), outline=0, width=2)
     _t(page, w - 400, 50, "INVOICE" if lang == "en" else "FACTURA", 34, "sans-bold")
     _t(page, w - 400, 100, ("Invoice # " if lang == "en" else "Factura n. ") + number + "   " + c.format_date(day, lang, rng), 16)
-    if rng.random() < 0.5:
+    if rng.random() < 0.35:
         y = _header_blocks(page, rng, lang, customer)
     else:
         y = _header_grid(page, rng, lang, customer)
@@ -105,7 +105,7 @@ def invoice_table(page_cls, rng: random.Random, lang: str):
         d.text((x + 5, y + 4), h, fill=255 if d.im.getpixel((x + 2, y + 2)) < 128 else 0, font=font("sans-bold", 16))
     page.lines.append(" ".join(heads))
     y += 28
-    n_rows = rng.randint(18, 34)
+    n_rows = rng.randint(18, 34) if rng.random() < 0.6 else rng.randint(4, 12)  # short orders leave the page half empty
     total = Decimal(0)
     row_h = rng.choice([22, 24, 26])
     grid = rng.random() < 0.6

@@ -78,10 +78,12 @@ def _flatbed(image: np.ndarray, rng: random.Random) -> np.ndarray:
     h, w = image.shape[:2]
     if rng.random() < 0.5:  # faint print (thermal paper, a tired ribbon): only ink is lightened, paper stays white
         image = (255 - (255 - image.astype(np.float32)) * rng.uniform(0.35, 0.7)).astype(np.uint8)
-    canvas_w = int(max(w * rng.uniform(1.3, 3.5), h * 0.7))
-    canvas_h = int(max(h * rng.uniform(1.05, 1.6), canvas_w * 1.3))
-    canvas = np.full((canvas_h, canvas_w, 3), rng.choice([rng.randint(200, 255), rng.randint(240, 255)]), dtype=np.uint8)
-    top, left = rng.randint(0, canvas_h - h), rng.randint(0, canvas_w - w)
+    canvas_w = int(max(w * rng.uniform(1.3, 4.5 if h > 2 * w else 2.6), h * 0.7))
+    canvas_h = int(max(h * rng.uniform(1.05, 1.8), canvas_w * 1.3))
+    canvas = np.full((canvas_h, canvas_w, 3), rng.choice([rng.randint(200, 255), 255]), dtype=np.uint8)  # a closed white lid or a grey bed
+    # laid against the scanner's top edge more often than not, the rest of the bed left blank
+    top = rng.randint(0, (canvas_h - h) // 4) if rng.random() < 0.6 else rng.randint(0, canvas_h - h)
+    left = rng.randint(0, canvas_w - w)
     canvas[top : top + h, left : left + w] = image
     return _noisy(_rotate(canvas, rng.uniform(-3, 3)), rng)
 

@@ -53,7 +53,7 @@ def cluster_embeddings(request: Request, body: ClusterRequest, settings: Setting
     for what, values in (("names", body.names), ("types", body.types), ("confidences", body.confidences)):
         if values is not None and len(values) != len(matrix):
             raise InvalidInput(f"{len(values)} {what} for {len(matrix)} embeddings: send one per embedding")
-    result = cluster(matrix, body.k, max_k=settings.cluster_max_k)
+    result = cluster(matrix, body.k, max_k=settings.cluster_max_k, threads=settings.cpu_threads)
     described = describe(matrix, result, names=body.names, types=body.types, confidences=body.confidences,
                          min_confidence=body.min_confidence, outlier_factor=body.outlier_factor)
     data = ClusterResponse(
