@@ -79,3 +79,29 @@ def test_labelled_samples_of_older_features_do_not_trigger_a_refit(tmp_path):
     assert labelled_files(tmp_path) == []
     (tmp_path / "new.jsonl").write_text(json.dumps({"features": [0.0] * len(FEATURES), "correct": 0}) + "\n")
     assert labelled_files(tmp_path) == [tmp_path / "new.jsonl"]
+
+
+def _installed_copy(tmp_path, *, fitted_on: dict):
+    """A valid installed artifact with this code's features but other coefficients (an older release's map)."""
+    from ocr_extractor.models.calibrate import PACKAGED_CALIBRATION, calibration_path
+
+    data = json.loads(PACKAGED_CALIBRATION.read_text())
+    data.update(version="older", fitted_on=fitted_on, coef=[c * 0.5 for c in data["coef"]])
+    path = calibration_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_an_older_shipped_calibration_is_upgraded_but_a_local_fit_is_kept(tmp_path):
+    from ocr_extractor.models.calibrate import PACKAGED_CALIBRATION
+    from ocr_extractor.models.prepare import prepare_calibration
+
+    shipped = json.loads(PACKAGED_CALIBRATION.read_text())["version"]
+    path = _installed_copy(tmp_path / "a", fitted_on={"command": "benchmarks/dev_sets.py --fit-artifact x"})
+    assert prepare_calibration(tmp_path / "a", samples_dir=tmp_path / "none")["changed"] is True
+    assert json.loads(path.read_text())["version"] == shipped
+
+    path = _installed_copy(tmp_path / "b", fitted_on={"engine": "paddle", "sources": {"docgen": {}}})  # fitted here
+    assert prepare_calibration(tmp_path / "b", samples_dir=tmp_path / "none")["changed"] is False
+    assert json.loads(path.read_text())["version"] == "older"

@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from ocr_extractor.core.calibration import Calibration
+
 logger = logging.getLogger(__name__)
 
 SOURCE_DISTRIBUTION = "rapidocr"
@@ -145,6 +147,17 @@ def prepare(models_dir: Path, *, force: bool = False, calibrate_confidence: bool
     return result
 
 
+def _superseded_by_shipped(installed: Calibration, packaged: Path) -> bool:
+    """An installed copy of a shipped artifact (its provenance names the refit command; a local fit's does not) is
+    replaced when the code ships a different one; a map fitted on this machine is kept."""
+    if "command" not in installed.fitted_on or not packaged.is_file():
+        return False
+    try:
+        return Calibration.from_json(packaged.read_text(encoding="utf-8")).version != installed.version
+    except (OSError, ValueError, KeyError):
+        return False
+
+
 def prepare_calibration(models_dir: Path, *, force: bool = False, seeds: int = 3, samples_dir: Path | None = None) -> dict[str, Any]:
     """Put `models_dir/extraction/calibration.json` in place (idempotent): refitted here on generated documents
     plus the user's labelled samples `*.jsonl` of `samples_dir` (default $IRIS_HOME/calibration) when there are
@@ -165,7 +178,9 @@ def prepare_calibration(models_dir: Path, *, force: bool = False, seeds: int = 3
     if path.is_file() and not force:
         try:
             cal = load_calibration(models_dir)
-            return {"path": str(path), "version": cal.version, "changed": False, **cal.metrics}
+            if not _superseded_by_shipped(cal, PACKAGED_CALIBRATION):
+                return {"path": str(path), "version": cal.version, "changed": False, **cal.metrics}
+            logger.info("installed calibration %s is an older shipped artifact; installing the new one", cal.version)
         except (OSError, ValueError, KeyError):
             logger.warning("calibration at %s is unreadable or stale; replacing it", path)
     settings = OcrExtractorSettings(IRIS_MODELS_DIR=models_dir)
