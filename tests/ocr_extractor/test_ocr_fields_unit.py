@@ -252,3 +252,13 @@ def test_unlabelled_total_is_not_an_article_price_repeated_under_a_cut_off_recei
     # the same shape where the repeated amount is the articles' sum is still read as the total
     whole = receipt_rows(["CAFFE TORINO", "IL GAS 2,50", "COTTO 12,00", "CAFFE LUNGO 2,00", "TOTL 16,50", "CONTANTE 16,50"])
     assert _fields(whole)[1]["total"] == "16.50"
+
+
+def test_a_document_title_run_into_the_issuers_row_is_not_part_of_its_name():
+    ocr = ocr_of([
+        [("FACTUUR. Coolblue B.V.", 10)], [("Weena 664, 3012 CN Rotterdam", 10)],
+        [("Factuurnummer: 1234567", 10)], [("Totaal", 10), ("49,99", 500)],
+    ])
+    assert _fields(ocr, DocumentType.INVOICE)[1]["vendor_name"] == "Coolblue B.V."
+    ocr = ocr_of([[("Invoice Ninja Ltd", 10)], [("Total", 10), ("10.00", 500)]])  # a name that starts with a title word
+    assert _fields(ocr, DocumentType.INVOICE)[1]["vendor_name"] == "Invoice Ninja Ltd"

@@ -26,10 +26,16 @@ def header_rows(rows: Sequence[Row]) -> list[Row]:
     return [row for row in rows if row.page == rows[0].page] if rows else []
 
 
+_TITLE_PREFIX = re.compile(
+    r"^(?:tax\s*invoice|invoice|factura|factuur|facture|rechnung|receipt|recibo|ticket)\s*[.:|-]+\s+", re.IGNORECASE
+)
+
+
 def _clean_name(text: str) -> str:
-    """Drop what printers put around a trading name: a leading store/receipt number, a trailing
-    registration number in brackets."""
+    """Drop what printers put around a trading name: a leading store/receipt number, a document title run into
+    the same row ('FACTUUR. Coolblue B.V.'), a trailing registration number in brackets."""
     text = re.sub(r"^[#*\W]*\d{3,}\s+", "", text)
+    text = _TITLE_PREFIX.sub("", text)
     text = re.sub(r"\s*[(\[][\w\s.:-]*\d{4,}[\w\s.:-]*[)\]]\s*$", "", text)
     return text.strip() or text
 
