@@ -3,7 +3,6 @@
 import json
 import threading
 
-import numpy as np
 import pytest
 
 from clf_helpers import TEST_PER_CLASS, make_settings, page

@@ -172,7 +172,7 @@ def orientation_from_lines(
     owners: list[int] = []
     done = 0
     scores: dict[int, float] = {}
-    for stage, count in enumerate(stages):
+    for count in stages:
         crops: list[np.ndarray] = []
         for turns, lines in picks.items():
             for crop in lines[done : done + count]:
