@@ -43,11 +43,14 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def classify_files(client: httpx.Client, items: list[LabelledFile]) -> list[str]:
     predicted = []
+    progress = sys.stderr.isatty()  # a counter redrawn in place; in a log file it would be one long line
     for i, item in enumerate(items, 1):
         data = _data(client.post("/classify", files={"file": (item.path.name, item.path.read_bytes())}))
         predicted.append(data["predicted_class"])
-        sys.stderr.write(f"\r{i}/{len(items)}")
-    sys.stderr.write("\n")
+        if progress:
+            sys.stderr.write(f"\r{i}/{len(items)}")
+    if progress:
+        sys.stderr.write("\n")
     return predicted
 
 
