@@ -14,6 +14,8 @@ from typing import Literal
 
 from dateutil import parser as date_parser
 
+from iris_common.reliability import ReliabilityBin, expected_calibration_error, reliability_bins
+
 FieldKind = Literal["text", "date", "amount"]
 MatchMode = Literal["exact", "contains"]
 
@@ -256,14 +258,6 @@ def match_pairs(truth: list[tuple[str, str]], predicted: list[tuple[str, str]], 
     return matches
 
 
-@dataclass
-class ReliabilityBin:
-    low: float
-    high: float
-    count: int
-    mean_confidence: float
-    accuracy: float
-
 
 @dataclass
 class Calibration:
@@ -273,22 +267,11 @@ class Calibration:
 
 
 def calibration(samples: list[tuple[float, bool]], n_bins: int = 10) -> Calibration:
-    """Expected calibration error over equal-width confidence bins: sum over bins of (share of samples) x
-    |accuracy - mean confidence|. Confidence 1.0 falls in the last bin."""
+    """Expected calibration error over equal-width confidence bins (`iris_common.reliability`), with the bins."""
     if not samples:
         return Calibration(ece=None, count=0)
-    bins = []
-    ece = 0.0
-    for b in range(n_bins):
-        low, high = b / n_bins, (b + 1) / n_bins
-        inside = [(c, ok) for c, ok in samples if low <= c < high or (b == n_bins - 1 and c >= high)]
-        if not inside:
-            continue
-        mean_conf = sum(c for c, _ in inside) / len(inside)
-        accuracy = sum(ok for _, ok in inside) / len(inside)
-        ece += len(inside) / len(samples) * abs(accuracy - mean_conf)
-        bins.append(ReliabilityBin(low, high, len(inside), mean_conf, accuracy))
-    return Calibration(ece=ece, count=len(samples), bins=bins)
+    bins = reliability_bins(samples, n_bins)
+    return Calibration(ece=expected_calibration_error(bins), count=len(samples), bins=bins)
 
 
 def reading_order_text(items: list[tuple[str, list[float]]]) -> str:

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from iris_common.reliability import expected_calibration_error, reliability_bins
+
 GROUPS = ("date", "amount", "name", "address", "id", "pair", "other")
 FIELD_GROUPS = {
     "date": "date", "due_date": "date",
@@ -93,15 +95,5 @@ def fit(x: Sequence[Sequence[float]], y: Sequence[int], *, c: float = 1.0, fitte
 
 
 def ece(probs: Sequence[float], labels: Sequence[int], bins: int = 10) -> float:
-    """Expected calibration error: bin-weighted |accuracy - mean confidence| over equal-width bins."""
-    if not probs:
-        return 0.0
-    total, n = 0.0, len(probs)
-    for b in range(bins):
-        lo, hi = b / bins, (b + 1) / bins
-        idx = [i for i, p in enumerate(probs) if lo <= p < hi or (b == bins - 1 and p == 1.0)]
-        if idx:
-            acc = sum(labels[i] for i in idx) / len(idx)
-            conf = sum(probs[i] for i in idx) / len(idx)
-            total += len(idx) / n * abs(acc - conf)
-    return total
+    """Expected calibration error of probabilities against 0/1 labels (`iris_common.reliability`)."""
+    return expected_calibration_error(reliability_bins(zip(probs, labels, strict=True), bins))
