@@ -10,3 +10,6 @@ class ClassifierSettings(EmbeddingsSettings):
 
     train_max_examples: int = Field(default=2000, ge=2, alias="TRAIN_MAX_EXAMPLES")
     classifier_c: float = Field(default=100.0, gt=0, alias="CLASSIFIER_C")  # best held-out score on generated pages
+    # weight of the page's words against the image embedding (0: never read text); chosen on doc_types.csv, docs/classification.md
+    classifier_text_weight: float = Field(default=1.0, ge=0, alias="CLASSIFIER_TEXT_WEIGHT")
+    text_max_chars: int = Field(default=200_000, ge=1, alias="CLASSIFIER_TEXT_MAX_CHARS")

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 class ClassifyEmbeddingRequest(BaseModel):
     embedding: list[float] = Field(description="a vector from ml-embeddings, of the classifier's encoder dimension")
+    text: str | None = Field(default=None, description="the page's OCR text (ocr-extractor /ocr); with it a model that reads text uses the words too")
 
 
 class ClassificationResult(BaseModel):
@@ -14,6 +15,7 @@ class ClassificationResult(BaseModel):
     confidence: float = Field(description="probability of the predicted class")
     scores: dict[str, float] = Field(description="probability of every class; sums to 1")
     model_version: str
+    used_text: bool = Field(default=False, description="whether the page's words took part (text sent and the model reads text)")
     filename: str | None = None
     page: int = 0
 
@@ -27,6 +29,8 @@ class ClassifyResponse(ClassificationResult):
 class TrainEmbeddingsRequest(BaseModel):
     embeddings: list[list[float]]
     labels: list[str]
+    texts: list[str | None] | None = Field(default=None, description="the OCR text of each example (one per embedding); "
+                                           "with every text present the new version also reads text")
     note: str = Field(default="", description="free text stored as the model's provenance")
     include_base: bool = Field(default=False, description="also train on the generated base set the default model was trained on")
     activate: bool = Field(default=True, description="serve the new version at once (false: store it only; activate later)")
@@ -51,4 +55,5 @@ class ModelDescription(BaseModel):
     estimator: str
     sklearn_version: str
     provenance: str = ""
+    text_features: str | None = Field(default=None, description="what the text part reads (null: the model uses the image only)")
     active: bool = True

@@ -50,19 +50,22 @@ def _unsupported(media_type: str, expected: str) -> InvalidInput:
 class ClassifyInput:
     upload: UploadFile | None = None
     embedding: list[float] | None = None
+    text: str | None = None
 
 
 async def classify_input(request: Request) -> ClassifyInput:
     media_type = _media_type(request)
-    expected = "multipart field `file` (an image) or JSON {\"embedding\": [...]}"
+    expected = "multipart field `file` (an image; optional `text`) or JSON {\"embedding\": [...], \"text\": ...}"
     if media_type == "application/json":
-        return ClassifyInput(embedding=(await _json_body(request, ClassifyEmbeddingRequest)).embedding)
+        body = await _json_body(request, ClassifyEmbeddingRequest)
+        return ClassifyInput(embedding=body.embedding, text=body.text)
     if media_type == "multipart/form-data":
         form = await request.form()
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise InvalidInput("missing multipart field `file` (an image)")
-        return ClassifyInput(upload=upload)
+        text = form.get("text")
+        return ClassifyInput(upload=upload, text=text if isinstance(text, str) else None)
     raise _unsupported(media_type, expected)
 
 
@@ -71,6 +74,7 @@ class TrainInput:
     uploads: list[UploadFile] = field(default_factory=list)
     embeddings: list[list[float]] | None = None
     labels: list[str] = field(default_factory=list)
+    texts: list[str | None] | None = None
     note: str = ""
     include_base: bool = False
     activate: bool = True
@@ -91,7 +95,8 @@ async def train_input(request: Request) -> TrainInput:
     expected = "multipart `files` + `labels` (one per file) or JSON {\"embeddings\": [...], \"labels\": [...]}"
     if media_type == "application/json":
         body = await _json_body(request, TrainEmbeddingsRequest)
-        return TrainInput(embeddings=body.embeddings, labels=body.labels, note=body.note, include_base=body.include_base, activate=body.activate)
+        return TrainInput(embeddings=body.embeddings, labels=body.labels, texts=body.texts, note=body.note,
+                          include_base=body.include_base, activate=body.activate)
     if media_type == "multipart/form-data":
         form = await request.form()
         uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
@@ -102,8 +107,9 @@ async def train_input(request: Request) -> TrainInput:
             raise InvalidInput("missing multipart field `files` (the training images)")
         if not labels:
             raise InvalidInput("missing multipart field `labels` (one label per file)")
+        texts: list[str | None] = [v for v in form.getlist("texts") if isinstance(v, str)]
         note = form.get("note")
-        return TrainInput(uploads=uploads, labels=labels, note=note if isinstance(note, str) else "",
+        return TrainInput(uploads=uploads, labels=labels, texts=texts or None, note=note if isinstance(note, str) else "",
                           include_base=_form_flag(form.get("include_base"), False), activate=_form_flag(form.get("activate"), True))
     raise _unsupported(media_type, expected)
 

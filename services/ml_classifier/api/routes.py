@@ -9,7 +9,7 @@ from iris_common.contract.envelope import Envelope
 from iris_common.errors import InvalidInput
 from iris_common.web.responses import envelope
 from iris_common.web.uploads import read_pages
-from ml_classifier.core.training import check_labels
+from ml_classifier.core.training import check_labels, check_texts
 from ml_classifier.api.deps import ClassifyInputDep, RuntimeDep, SettingsDep, TrainInputDep
 
 router = APIRouter(tags=["classification"])
@@ -19,7 +19,9 @@ _CLASSIFY_BODY = {
         "required": True,
         "content": {
             "multipart/form-data": {
-                "schema": {"type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}
+                "schema": {"type": "object", "required": ["file"], "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    "text": {"type": "string", "description": "the page's OCR text (optional)"}}}
             },
             "application/json": {"schema": {"$ref": "#/components/schemas/ClassifyEmbeddingRequest"}},
         },
@@ -36,6 +38,7 @@ _TRAIN_BODY = {
                     "properties": {
                         "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
                         "labels": {"type": "array", "items": {"type": "string"}},
+                        "texts": {"type": "array", "items": {"type": "string"}, "description": "OCR text per file (optional)"},
                         "note": {"type": "string"},
                         "include_base": {"type": "boolean"},
                         "activate": {"type": "boolean"},
@@ -50,13 +53,16 @@ _TRAIN_BODY = {
 
 @router.post("/classify", response_model=Envelope[ClassifyResponse], openapi_extra=_CLASSIFY_BODY)
 def classify(request: Request, body: ClassifyInputDep, settings: SettingsDep, runtime: RuntimeDep) -> Any:
-    """Document type of an image (multipart `file`; every page of a PDF) or of an embedding from ml-embeddings (JSON)."""
+    """Document type of an image (multipart `file`; every page of a PDF) or of an embedding from ml-embeddings (JSON).
+    With the page's OCR `text` a model that reads text uses the words too (`used_text` says whether it did)."""
     if body.embedding is not None:
-        result = runtime.classify_embedding(body.embedding)
+        result = runtime.classify_embedding(body.embedding, body.text)
         return envelope(request, ClassifyResponse(**result.model_dump(), pages=[result]), metadata={"input": "embedding"})
     assert body.upload is not None
     _, pages = read_pages(body.upload, settings)
-    results = [r.model_copy(update={"filename": body.upload.filename, "page": i}) for i, r in enumerate(runtime.classify_images(pages))]
+    texts = [body.text] + [None] * (len(pages) - 1)  # the text sent belongs to the first page
+    results = [r.model_copy(update={"filename": body.upload.filename, "page": i})
+               for i, r in enumerate(runtime.classify_images(pages, texts))]
     data = ClassifyResponse(**results[0].model_dump(), pages=results)
     return envelope(request, data, metadata={"input": "image", "encoder": runtime.encoder.info.model_dump()})
 
@@ -66,7 +72,7 @@ def train(request: Request, body: TrainInputDep, settings: SettingsDep, runtime:
     """Fit a new model on labelled images or embeddings, store it as the next version and make it active."""
     if body.embeddings is not None:
         description = runtime.train(body.embeddings, body.labels, provenance=body.note or f"POST /train: {len(body.labels)} embeddings",
-                                    include_base=body.include_base, activate=body.activate)
+                                    texts=body.texts, include_base=body.include_base, activate=body.activate)
         return envelope(request, description)
     if len(body.uploads) != len(body.labels):
         raise InvalidInput(
@@ -76,6 +82,7 @@ def train(request: Request, body: TrainInputDep, settings: SettingsDep, runtime:
     if len(body.uploads) > settings.train_max_examples:
         raise InvalidInput(f"{len(body.uploads)} files; at most {settings.train_max_examples} per training")
     check_labels(body.labels, len(body.uploads))  # VAL001 before any decoding or embedding
+    texts = check_texts(body.texts, len(body.uploads), max_chars=settings.text_max_chars)
     images, labels = [], []
     for upload, label in zip(body.uploads, body.labels):
         _, pages = read_pages(upload, settings)
@@ -83,7 +90,7 @@ def train(request: Request, body: TrainInputDep, settings: SettingsDep, runtime:
         labels.append(label)
     vectors = runtime.embed(images)
     description = runtime.train(vectors, labels, provenance=body.note or f"POST /train: {len(labels)} uploaded images",
-                                include_base=body.include_base, activate=body.activate)
+                                texts=texts, include_base=body.include_base, activate=body.activate)
     return envelope(request, description)
 
 

@@ -1,20 +1,16 @@
-"""Fitting and applying the document-type estimator on L2-normalised embeddings (pure; no files, no HTTP).
+"""Checking training input, fitting and applying the document-type estimator (pure; no files, no HTTP).
 
-A multinomial logistic regression: with a few dozen examples per class on 1280-d unit vectors it is fast
-(well under a second), gives calibrated-enough probabilities for `confidence`, and needs no tuning beyond C.
-Unit vectors are small per coordinate, so C is larger than sklearn's default to avoid over-regularising.
+Multinomial logistic regressions (core/estimator.py): with a few dozen examples per class they fit in
+seconds, give calibrated-enough probabilities for `confidence`, and need no tuning beyond C.
 """
 
 from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from iris_common.errors import InvalidInput
-from ml_embeddings.core.vectors import l2_normalise
-
-MAX_ITER = 2000
+from ml_classifier.core.estimator import DocumentTypeEstimator
 
 
 def check_labels(labels: Sequence[str], n_examples: int) -> dict[str, int]:
@@ -36,19 +32,31 @@ def check_labels(labels: Sequence[str], n_examples: int) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def fit(embeddings: np.ndarray, labels: Sequence[str], *, c: float = 100.0) -> LogisticRegression:
-    """Fit on unit vectors; classes are sorted label strings (`estimator.classes_`)."""
+def check_texts(texts: Sequence[str | None] | None, n_examples: int, *, max_chars: int) -> list[str | None] | None:
+    """VAL001 unless there is one text (or null) per example, each at most `max_chars` long."""
+    if texts is None:
+        return None
+    if len(texts) != n_examples:
+        raise InvalidInput(
+            f"{n_examples} examples but {len(texts)} texts: send one text (or null) per example, or none",
+            details={"examples": n_examples, "texts": len(texts)},
+        )
+    too_long = [i for i, t in enumerate(texts) if t is not None and len(t) > max_chars]
+    if too_long:
+        raise InvalidInput(f"text {too_long[0]} is longer than {max_chars} characters", details={"indices": too_long[:20], "max_chars": max_chars})
+    return list(texts)
+
+
+def fit(embeddings: np.ndarray, labels: Sequence[str], *, c: float = 100.0, texts: Sequence[str | None] | None = None,
+        text_weight: float = 1.0) -> DocumentTypeEstimator:
+    """Fit on the embeddings (and the texts, when every example has one); classes are the sorted labels."""
     check_labels(labels, len(embeddings))
-    estimator = LogisticRegression(C=c, max_iter=MAX_ITER, class_weight="balanced")
-    estimator.fit(l2_normalise(embeddings), [label.strip() for label in labels])
-    return estimator
+    return DocumentTypeEstimator(c=c, text_weight=text_weight).fit(np.asarray(embeddings, dtype=np.float32), labels, texts)
 
 
-def predict_scores(estimator: LogisticRegression, embeddings: np.ndarray) -> list[dict[str, float]]:
+def predict_scores(estimator: DocumentTypeEstimator, embeddings: np.ndarray, texts: Sequence[str | None] | None = None) -> list[dict[str, float]]:
     """Probability of every class for every row."""
-    probabilities = estimator.predict_proba(l2_normalise(embeddings))
-    classes = [str(c) for c in estimator.classes_]
-    return [{cls: float(p) for cls, p in zip(classes, row)} for row in probabilities]
+    return [scores for scores, _ in estimator.predict_scores(np.asarray(embeddings, dtype=np.float32), texts)]
 
 
 def best_of(scores: dict[str, float]) -> tuple[str, float]:

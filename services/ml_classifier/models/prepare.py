@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ml_classifier.core import training
-from ml_classifier.models.store import ModelStore
+from ml_classifier.models.store import BaseSet, ModelStore
 from ml_classifier.settings import ClassifierSettings
 from ml_embeddings.models import prepare as embeddings_prepare
 from ml_embeddings.models.encoders import ImageEncoder, build_encoder
@@ -28,8 +28,8 @@ LANGS = ("en", "es")
 EMBED_CHUNK = 32  # pages rendered then embedded together: bounded memory, batched inference
 
 
-def generated_pages(per_class: int, seed: int) -> Iterator[tuple[str, np.ndarray]]:
-    """(kind, BGR page) for every kind, cycling language, layout and degradation; deterministic for a seed.
+def generated_pages(per_class: int, seed: int) -> Iterator[tuple[str, np.ndarray, str]]:
+    """(kind, BGR page, the words printed on it) for every kind, cycling language, layout and degradation; deterministic for a seed.
 
     Layouts and variants are crossed so that no layout is seen only clean: real forms arrive as fax-like
     bilevel scans, real receipts on thermal paper or photographed, and the model must not learn "degraded
@@ -47,22 +47,37 @@ def generated_pages(per_class: int, seed: int) -> Iterator[tuple[str, np.ndarray
             if variant == "thermal" and kind != "receipt":
                 variant = "noisy"
             doc = docgen.render(kind, seed=seed + i, lang=LANGS[(i // 3) % len(LANGS)], variant=variant, layout=layout)
-            yield kind, doc.image
+            yield kind, doc.image, "\n".join(doc.lines)
 
 
-def embed_generated(encoder: ImageEncoder, per_class: int, seed: int) -> tuple[np.ndarray, list[str]]:
+def embed_generated(encoder: ImageEncoder, per_class: int, seed: int) -> BaseSet:
+    """The generated training set. Its texts are the lines docgen printed (not OCR of them: OCR of every page
+    would cost minutes at setup); hashed words are robust to the few characters real OCR gets wrong."""
     vectors: list[np.ndarray] = []
     labels: list[str] = []
+    texts: list[str] = []
     chunk: list[np.ndarray] = []
-    for kind, image in generated_pages(per_class, seed):
+    for kind, image, text in generated_pages(per_class, seed):
         labels.append(kind)
+        texts.append(text)
         chunk.append(image)
         if len(chunk) == EMBED_CHUNK:
             vectors.append(encoder.encode(chunk))
             chunk = []
     if chunk:
         vectors.append(encoder.encode(chunk))
-    return np.concatenate(vectors), labels
+    return BaseSet(np.concatenate(vectors), labels, texts)
+
+
+def _still_current(metadata: dict[str, Any], model_id: str, dimension: int, reads_text: bool) -> bool:
+    """An active model is kept when it was trained on the loaded encoder; a DEFAULT model (docgen) that reads
+    text when it should not, or the other way round (an older one, or CLASSIFIER_TEXT_WEIGHT changed), is
+    replaced; a model the user trained is never replaced."""
+    trained = metadata["encoder"]
+    if (trained["model_id"], int(trained["dimension"])) != (model_id, dimension):
+        return False
+    is_default = metadata.get("training_data", {}).get("generator") == "docgen"
+    return not is_default or (metadata.get("text_features") is not None) == reads_text
 
 
 def prepare(
@@ -84,21 +99,23 @@ def prepare(
     encoder = build_encoder(settings)
     store = ModelStore(models_dir)
     active = store.load_active() if store.active_version() else None
-    if active is not None and not force:
-        trained = active.metadata["encoder"]
-        if (trained["model_id"], int(trained["dimension"])) == (encoder.info.model_id, encoder.info.dimension):
-            logger.info("classifier %s already active at %s", active.version, store.root)
-            return {"status": "present", "version": active.version, "metadata": active.metadata}
+    if active is not None and not force and _still_current(
+        active.metadata, encoder.info.model_id, encoder.info.dimension, settings.classifier_text_weight > 0):
+        logger.info("classifier %s already active at %s", active.version, store.root)
+        return {"status": "present", "version": active.version, "metadata": active.metadata}
 
     started = time.perf_counter()
-    embeddings, labels = embed_generated(encoder, per_class, seed)
-    store.save_base_set(embeddings, labels)  # kept so /train?include_base can add user examples to it
-    estimator = training.fit(embeddings, labels, c=settings.classifier_c)
+    base = embed_generated(encoder, per_class, seed)
+    store.save_base_set(base)  # kept so /train?include_base can add user examples to it
+    estimator = training.fit(base.embeddings, base.labels, c=settings.classifier_c, texts=base.texts,
+                             text_weight=settings.classifier_text_weight)
+    labels = base.labels
     counts = training.check_labels(labels, len(labels))
     seconds = round(time.perf_counter() - started, 1)
     provenance = (
         f"default model: trained on {len(labels)} docgen documents ({per_class} per class, seeds {seed}..{seed + per_class - 1}, "
-        f"languages {'/'.join(LANGS)}, layouts classic + realistic, variants clean/noisy/rotated/photo/fax/thermal/flatbed)"
+        f"languages {'/'.join(LANGS)}, layouts classic + realistic, variants clean/noisy/rotated/photo/fax/thermal/flatbed; "
+        f"text: the lines docgen printed)"
     )
     model = store.save(
         estimator,

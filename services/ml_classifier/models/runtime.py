@@ -101,7 +101,8 @@ class ClassifierRuntime:
         return None
 
     # -- work ----------------------------------------------------------------------------------------------
-    def classify_embeddings(self, embeddings: np.ndarray) -> list[ClassificationResult]:
+    def classify_embeddings(self, embeddings: np.ndarray, texts: Sequence[str | None] | None = None) -> list[ClassificationResult]:
+        """`texts` (one per row, None where a page has none) lets a model that reads text use the words."""
         model = self.model()
         problem = self._compatibility(model)
         if problem:
@@ -112,18 +113,20 @@ class ClassifierRuntime:
                 f"the embedding has dimension {embeddings.shape[1]}; classifier {model.version} expects {dim}",
                 details={"dimension": int(embeddings.shape[1]), "expected_dimension": dim},
             )
+        texts = training.check_texts(texts, len(embeddings), max_chars=self.settings.text_max_chars)
         results = []
-        for scores in training.predict_scores(model.estimator, embeddings):
+        for scores, used_text in model.estimator.predict_scores(embeddings, texts):
             label, confidence = training.best_of(scores)
-            results.append(ClassificationResult(predicted_class=label, confidence=confidence, scores=scores, model_version=model.version))
+            results.append(ClassificationResult(predicted_class=label, confidence=confidence, scores=scores,
+                                                model_version=model.version, used_text=used_text))
         return results
 
-    def classify_embedding(self, embedding: Sequence[float]) -> ClassificationResult:
-        return self.classify_embeddings(as_vector(embedding, self.expected_dimension())[None, :])[0]
+    def classify_embedding(self, embedding: Sequence[float], text: str | None = None) -> ClassificationResult:
+        return self.classify_embeddings(as_vector(embedding, self.expected_dimension())[None, :], [text])[0]
 
-    def classify_images(self, images_bgr: list[np.ndarray]) -> list[ClassificationResult]:
+    def classify_images(self, images_bgr: list[np.ndarray], texts: Sequence[str | None] | None = None) -> list[ClassificationResult]:
         self.model()  # fail fast (SVC001) before spending time on the encoder
-        return self.classify_embeddings(self.encoder.encode(images_bgr))
+        return self.classify_embeddings(self.encoder.encode(images_bgr), texts)
 
     def embed(self, images_bgr: list[np.ndarray]) -> np.ndarray:
         return self.encoder.encode(images_bgr)
@@ -134,17 +137,20 @@ class ClassifierRuntime:
         labels: Sequence[str],
         *,
         provenance: str,
+        texts: Sequence[str | None] | None = None,
         include_base: bool = False,
         activate: bool = True,
     ) -> ModelDescription:
         """Fit, store as a new version and (by default) activate it for the next request.
 
         include_base adds the generated set of the default model, so a few user examples extend the known
-        classes instead of replacing them.
+        classes instead of replacing them. With the OCR text of every example (and of the base set) the new
+        version also reads text; otherwise it classifies from the image alone.
         """
         if len(labels) > self.settings.train_max_examples:
             raise InvalidInput(f"{len(labels)} examples; at most {self.settings.train_max_examples} per training")
         training.check_labels(labels, len(embeddings))
+        texts = training.check_texts(texts, len(embeddings), max_chars=self.settings.text_max_chars)
         matrix = np.asarray(embeddings, dtype=np.float32) if isinstance(embeddings, np.ndarray) else as_matrix(embeddings, self.expected_dimension())
         encoder = self.encoder.info
         if matrix.shape[1] != encoder.dimension:
@@ -152,11 +158,12 @@ class ClassifierRuntime:
         labels = list(labels)
         if include_base:
             base = self.store.load_base_set()
-            if base is None or base[0].shape[1] != matrix.shape[1]:
+            if base is None or base.embeddings.shape[1] != matrix.shape[1]:
                 raise InvalidInput("no generated base set for the loaded encoder; run `iris setup --force` or train without include_base")
-            matrix, labels = np.vstack([matrix, base[0]]), labels + base[1]
-            provenance += f" + generated base set ({len(base[1])} pages)"
-        estimator = training.fit(matrix, labels, c=self.settings.classifier_c)
+            matrix, labels = np.vstack([matrix, base.embeddings]), labels + base.labels
+            texts = texts + base.texts if texts is not None and base.texts is not None else None
+            provenance += f" + generated base set ({len(base.labels)} pages)"
+        estimator = training.fit(matrix, labels, c=self.settings.classifier_c, texts=texts, text_weight=self.settings.classifier_text_weight)
         counts = training.check_labels(labels, len(matrix))
         with self._lock:
             model = self.store.save(estimator, training_size=counts, encoder=encoder.model_dump(), provenance=provenance, activate=activate)

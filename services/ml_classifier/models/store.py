@@ -19,6 +19,7 @@ import sklearn
 from sklearn.linear_model import LogisticRegression
 
 from iris_common.contract.classification import ModelDescription
+from ml_classifier.core.estimator import DocumentTypeEstimator
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +33,12 @@ BASE_SET_FILE = "base_set.npz"
 @dataclass(frozen=True)
 class ClassifierModel:
     version: str
-    estimator: LogisticRegression
+    estimator: DocumentTypeEstimator
     metadata: dict[str, Any]
 
     @property
     def classes(self) -> list[str]:
-        return [str(c) for c in self.estimator.classes_]
+        return self.estimator.classes_
 
     def describe(self, active: bool = True) -> ModelDescription:
         m = self.metadata
@@ -51,8 +52,18 @@ class ClassifierModel:
             estimator=m["estimator"],
             sklearn_version=m["sklearn_version"],
             provenance=m.get("provenance", ""),
+            text_features=m.get("text_features"),
             active=active,
         )
+
+
+@dataclass(frozen=True)
+class BaseSet:
+    """The default model's generated pages: embeddings, labels and the words printed on them (None: older sets)."""
+
+    embeddings: np.ndarray
+    labels: list[str]
+    texts: list[str] | None = None
 
 
 class ModelStore:
@@ -87,8 +98,7 @@ class ModelStore:
     def load(self, version: str) -> ClassifierModel:
         folder = self.root / version
         metadata = json.loads((folder / METADATA_FILE).read_text())
-        estimator = joblib.load(folder / MODEL_FILE)
-        return ClassifierModel(version=version, estimator=estimator, metadata=metadata)
+        return ClassifierModel(version=version, estimator=_as_estimator(joblib.load(folder / MODEL_FILE)), metadata=metadata)
 
     def load_active(self) -> ClassifierModel | None:
         version = self.active_version()
@@ -109,7 +119,7 @@ class ModelStore:
 
     def save(
         self,
-        estimator: LogisticRegression,
+        estimator: DocumentTypeEstimator,
         *,
         training_size: dict[str, int],
         encoder: dict[str, Any],
@@ -121,11 +131,12 @@ class ModelStore:
         joblib.dump(estimator, folder / MODEL_FILE)
         metadata = {
             "version": version,
-            "classes": [str(c) for c in estimator.classes_],
+            "classes": estimator.classes_,
             "training_size": training_size,
             "created_at": datetime.now(timezone.utc).isoformat(),
             "encoder": {k: encoder[k] for k in ("backend", "model_id", "dimension")},
-            "estimator": f"{type(estimator).__name__}(C={estimator.C}, class_weight={estimator.class_weight})",
+            "estimator": estimator.describe(),
+            "text_features": estimator.features_id(),
             "sklearn_version": sklearn.__version__,
             "provenance": provenance,
             **(extra or {}),
@@ -145,16 +156,29 @@ class ModelStore:
         tmp.write_text(version + "\n")
         os.replace(tmp, self.active_file)
 
-    def save_base_set(self, embeddings: np.ndarray, labels: list[str]) -> None:
+    def save_base_set(self, base: BaseSet) -> None:
         """The generated training set of the default model, for trainings that extend it with user examples."""
         self.root.mkdir(parents=True, exist_ok=True)
         tmp = self.root / f".{BASE_SET_FILE}.{os.getpid()}.tmp.npz"
-        np.savez_compressed(tmp, embeddings=np.asarray(embeddings, dtype=np.float32), labels=np.asarray(labels))
+        texts = {"texts": np.asarray(base.texts, dtype=str)} if base.texts is not None else {}
+        np.savez_compressed(tmp, embeddings=np.asarray(base.embeddings, dtype=np.float32), labels=np.asarray(base.labels), **texts)
         os.replace(tmp, self.root / BASE_SET_FILE)
 
-    def load_base_set(self) -> tuple[np.ndarray, list[str]] | None:
+    def load_base_set(self) -> BaseSet | None:
         path = self.root / BASE_SET_FILE
         if not path.is_file():
             return None
         with np.load(path) as data:
-            return data["embeddings"], [str(x) for x in data["labels"]]
+            texts = [str(t) for t in data["texts"]] if "texts" in data.files else None
+            return BaseSet(data["embeddings"], [str(x) for x in data["labels"]], texts)
+
+
+def _as_estimator(stored: object) -> DocumentTypeEstimator:
+    """Versions stored before the text model held a bare LogisticRegression: serve them as image-only."""
+    if isinstance(stored, DocumentTypeEstimator):
+        return stored
+    if isinstance(stored, LogisticRegression):
+        estimator = DocumentTypeEstimator(c=float(stored.C), text_weight=0.0)
+        estimator.image_model = stored
+        return estimator
+    raise TypeError(f"unexpected classifier object {type(stored).__name__}")
