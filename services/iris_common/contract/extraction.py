@@ -1,4 +1,4 @@
-"""Payload of the ocr-extractor service (`POST /extract_json`): the OCR result and the structured document.
+"""Payload of the ocr-extractor service (`POST /ocr`, `POST /extract_json`): the OCR result and the structured document.
 
 Boxes are axis-aligned `[x0, y0, x1, y1]` in pixels of the page the text is on; lines also carry the
 4-point polygon the detector returned (clockwise from top-left), so rotated text keeps its true outline.
@@ -288,13 +288,21 @@ class SchemaList(BaseModel):
     schemas: list[SchemaSummary]
 
 
-class ExtractionResult(BaseModel):
-    """`data` of a successful `POST /extract_json` envelope."""
+class OcrResponse(BaseModel):
+    """`data` of a successful `POST /ocr` envelope: every page's text in processed-page coordinates. The flow gives
+    the text to the classifier and `ocr` back to `POST /extract_json` (form field `ocr`), so the page is read once."""
 
     ocr: OcrResult
-    structured_document: StructuredDocument
     source_format: str
-    timings: dict[str, float] = Field(default_factory=dict, description="seconds spent in OCR and in field extraction")
+    timings: dict[str, float] = Field(
+        default_factory=dict, description="seconds spent in OCR (`ocr`: 0 when supplied) and in field extraction"
+    )
+
+
+class ExtractionResult(OcrResponse):
+    """`data` of a successful `POST /extract_json` envelope: the OCR response plus the structured document."""
+
+    structured_document: StructuredDocument
 
 
 class EngineInfo(BaseModel):

@@ -1,10 +1,13 @@
-"""Routes of the ocr-extractor: `POST /extract_json`, `GET /schemas`, `GET /schemas/{type}` and `GET /engines`."""
+"""Routes of the ocr-extractor: `POST /ocr`, `POST /extract_json`, `GET /schemas`, `GET /schemas/{type}` and
+`GET /engines`."""
 
 import json
 import time
 from typing import Annotated, Any
 
+import numpy as np
 from fastapi import APIRouter, File, Form, Request, UploadFile
+from pydantic import ValidationError
 
 from iris_common.contract.envelope import Envelope
 from iris_common.contract.error_codes import ErrorCode
@@ -13,6 +16,8 @@ from iris_common.contract.extraction import (
     DocumentType,
     EngineInfo,
     ExtractionResult,
+    OcrResponse,
+    OcrResult,
     SchemaList,
     SchemaSummary,
 )
@@ -23,7 +28,9 @@ from iris_common.web.uploads import read_pages
 from ocr_extractor.api.deps import RuntimeDep, SettingsDep
 from ocr_extractor.core.document import extract_document
 from ocr_extractor.core.geometry import TransformError, as_matrix, to_original
+from ocr_extractor.core.layout import mismatches
 from ocr_extractor.core.schemas import field_names, json_schema, schema_errors, schema_id
+from ocr_extractor.models.runtime import OcrRuntime
 
 router = APIRouter(tags=["ocr"])
 
@@ -69,10 +76,64 @@ def _transforms(value: str | None, pages: int) -> list[Any] | None:
         ) from None
 
 
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _bad_ocr(problem: str, **details: Any) -> InvalidInput:
+    return InvalidInput(f"ocr {problem}", details={"field": "ocr", "expected": "the data.ocr of POST /ocr for this file", **details})
+
+
+def _supplied_ocr(value: str | None, pages: list[np.ndarray]) -> OcrResult | None:
+    """`ocr`: the OcrResult `POST /ocr` returned for this same file, reused instead of recognising the pages again.
+    It must be in processed coordinates (`source_transform` maps the boxes afterwards) and describe these pages."""
+    if value is None or not value.strip():
+        return None
+    try:
+        parsed = json.loads(value, parse_constant=_no_constant)
+    except ValueError as exc:
+        raise _bad_ocr(f"is not JSON: {exc}") from None
+    try:
+        ocr = OcrResult.model_validate(parsed)
+    except ValidationError as exc:
+        errors = [{"loc": ".".join(map(str, e["loc"])) or "(root)", "msg": e["msg"]} for e in exc.errors()]
+        shown = "; ".join(f"{e['loc']}: {e['msg']}" for e in errors[:3]) + (f" (+{len(errors) - 3} more)" if len(errors) > 3 else "")
+        raise _bad_ocr(f"does not validate as an OcrResult: {shown}", errors=errors[:20]) from None
+    if ocr.coordinate_space != "processed":
+        raise _bad_ocr(f"is in {ocr.coordinate_space!r} coordinates; send it as /ocr returned it ('processed') "
+                       "and pass source_transform to map the boxes")
+    problems = mismatches(ocr, [(int(p.shape[1]), int(p.shape[0])) for p in pages])
+    if problems:
+        raise _bad_ocr(f"does not match the uploaded file: {'; '.join(problems[:3])}", problems=problems[:20])
+    return ocr
+
+
+def _recognise(runtime: OcrRuntime, pages: list[np.ndarray]) -> tuple[OcrResult, float]:
+    """OCR the pages and how long it took (the one measure of OCR time both endpoints report)."""
+    started = time.perf_counter()
+    ocr = runtime.recognize(pages)
+    return ocr, round(time.perf_counter() - started, 4)
+
+
 class SchemaViolation(IrisError):
     """An output that breaks its own published schema is a bug in the extractor, never returned silently."""
 
     code = ErrorCode.GENERAL
+
+
+@router.post("/ocr", response_model=Envelope[OcrResponse])
+def recognise(
+    request: Request,
+    settings: SettingsDep,
+    runtime: RuntimeDep,
+    file: Annotated[UploadFile, File(description="image (JPEG, PNG, TIFF, BMP, WebP) or PDF; every PDF page is read")],
+) -> Envelope[Any]:
+    """OCR a document without extracting fields: the flow classifies the page on this text, then hands it to
+    `/extract_json` (form field `ocr`) so the page is recognised once."""
+    source_format, pages = read_pages(file, settings)
+    ocr, ocr_seconds = _recognise(runtime, pages)
+    result = OcrResponse(ocr=ocr, source_format=source_format, timings={"ocr": ocr_seconds})
+    return envelope(request, result, metadata={"engine": ocr.engine, "pages": len(pages)})
 
 
 @router.post("/extract_json", response_model=Envelope[ExtractionResult])
@@ -90,20 +151,25 @@ def extract_json(
         Form(description="JSON 3x3 matrix (or one per page) from the image-processor's `transform`: original -> "
              "processed pixels; boxes are then returned in the original image's coordinates"),
     ] = None,
+    ocr: Annotated[
+        str | None,
+        Form(description="JSON of the `data.ocr` that POST /ocr returned for this same file (processed coordinates): "
+             "used instead of recognising the pages again"),
+    ] = None,
 ) -> Envelope[Any]:
-    """OCR a document and extract the fields of its type. Cheap checks run before the file is decoded."""
+    """OCR a document (or reuse the OCR supplied) and extract the fields of its type. Cheap checks run before the
+    file is decoded."""
     doc_type = _document_type(document_type)
     threshold = _threshold(confidence_threshold, settings.default_confidence_threshold)
     source_format, pages = read_pages(file, settings)
     transforms = _transforms(source_transform, len(pages))
+    supplied = _supplied_ocr(ocr, pages)
+    ocr_result, ocr_seconds = (supplied, 0.0) if supplied is not None else _recognise(runtime, pages)
     started = time.perf_counter()
-    ocr = runtime.recognize(pages)
-    ocr_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    structured = extract_document(ocr, doc_type, confidence_threshold=threshold, default_day_first=settings.date_day_first,
+    structured = extract_document(ocr_result, doc_type, confidence_threshold=threshold, default_day_first=settings.date_day_first,
                                   calibration=runtime.calibration)
     if transforms is not None:
-        ocr, structured = to_original(ocr, structured, transforms)
+        ocr_result, structured = to_original(ocr_result, structured, transforms)
     violations = schema_errors(structured)
     if violations:
         raise SchemaViolation(
@@ -111,13 +177,14 @@ def extract_json(
             details={"violations": violations[:20], "schema": schema_id(doc_type)},
         )
     result = ExtractionResult(
-        ocr=ocr,
+        ocr=ocr_result,
         structured_document=structured,
         source_format=source_format,
-        timings={"ocr": round(ocr_seconds, 4), "extraction": round(time.perf_counter() - started, 4)},
+        timings={"ocr": ocr_seconds, "extraction": round(time.perf_counter() - started, 4)},
     )
     warnings = [f"{name}: below the confidence threshold or not found" for name in structured.fields_needing_review]
-    return envelope(request, result, warnings=warnings, metadata={"engine": ocr.engine, "pages": len(pages)})
+    metadata = {"engine": ocr_result.engine, "pages": len(pages), "ocr": "recognised" if supplied is None else "supplied"}
+    return envelope(request, result, warnings=warnings, metadata=metadata)
 
 
 @router.get("/schemas", response_model=SchemaList)

@@ -143,3 +143,34 @@ def build_ocr_result(engine: str, pages: Sequence[RawPage]) -> OcrResult:
         words=out_words,
         reading_order=list(range(len(out_lines))),
     )
+
+
+def _is_box(box: Sequence[float]) -> bool:
+    return len(box) == 4 and all(math.isfinite(v) for v in box)
+
+
+def _is_polygon(polygon: Sequence[Sequence[float]]) -> bool:
+    return len(polygon) >= 3 and all(len(p) == 2 and all(math.isfinite(v) for v in p) for p in polygon)
+
+
+def mismatches(ocr: OcrResult, page_sizes: Sequence[tuple[int, int]]) -> list[str]:
+    """Why `ocr` could not be what `build_ocr_result` made of pages of these (width, height) sizes: an OCR result
+    handed back by a caller is reused as is, so it must describe the same pages and hold the indices and box
+    shapes field extraction relies on (empty list: usable)."""
+    if len(ocr.pages) != len(page_sizes):
+        return [f"it has {len(ocr.pages)} page(s) but the file has {len(page_sizes)}"]
+    problems = [
+        f"page {i} is {p.width}x{p.height} but the file's page {i} is {w}x{h}"
+        for i, (p, (w, h)) in enumerate(zip(ocr.pages, page_sizes, strict=True))
+        if (p.width, p.height) != (w, h)
+    ]
+    n_pages, n_lines = len(page_sizes), len(ocr.lines)
+    for i, line in enumerate(ocr.lines):
+        if line.index != i or not 0 <= line.page < n_pages or not _is_box(line.bbox) or not _is_polygon(line.polygon):
+            problems.append(f"lines[{i}] needs index {i}, a page in 0..{n_pages - 1}, a 4-number bbox and a polygon")
+    for i, word in enumerate(ocr.words):
+        if not 0 <= word.line_index < n_lines or not 0 <= word.page < n_pages or not _is_box(word.bbox):
+            problems.append(f"words[{i}] needs a line_index in 0..{n_lines - 1}, a page in 0..{n_pages - 1} and a 4-number bbox")
+    if any(not 0 <= i < n_lines for i in ocr.reading_order):
+        problems.append(f"reading_order holds indices outside 0..{n_lines - 1}")
+    return problems
