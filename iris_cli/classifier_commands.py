@@ -1,4 +1,8 @@
-"""`iris train`, `iris classify-eval`, `iris model-activate`: teach and measure the running ml-classifier."""
+"""`iris train`, `iris classify-eval`, `iris model-activate`: teach and measure the running ml-classifier.
+
+Like the pipeline, both read each page's words first (ocr-extractor `/ocr`) and send them with the page, so
+the model is trained and measured on what the pipeline will give it; `--no-text` uses the image alone.
+"""
 
 import argparse
 import json
@@ -17,12 +21,45 @@ def _client() -> httpx.Client:
     return httpx.Client(base_url=settings.ml_classifier_url, timeout=max(settings.ml_classifier_timeout, 300.0))
 
 
-def _data(response: httpx.Response) -> Any:
+def _ocr_client() -> httpx.Client:
+    settings = ClientSettings()
+    return httpx.Client(base_url=settings.ocr_extractor_url, timeout=settings.ocr_extractor_timeout)
+
+
+def _data(response: httpx.Response, service: str = "ml-classifier") -> Any:
     body = response.json()
     if not body.get("success"):
         error = body.get("error") or {}
-        raise SystemExit(f"ml-classifier: {error.get('code')} {error.get('message')}")
+        raise SystemExit(f"{service}: {error.get('code')} {error.get('message')}")
     return body["data"]
+
+
+def page_text(ocr: httpx.Client, path: Path) -> str:
+    """The words on the file (ocr-extractor /ocr), as the pipeline reads them before classifying."""
+    try:
+        response = ocr.post("/ocr", files={"file": (path.name, path.read_bytes())})
+    except httpx.TransportError as exc:
+        raise SystemExit(f"ocr-extractor at {ocr.base_url} is not reachable ({type(exc).__name__}): "
+                         "start it (iris up) or pass --no-text to use the image alone") from None
+    return str(_data(response, "ocr-extractor")["ocr"]["text"])
+
+
+def _texts(items: list[LabelledFile], use_text: bool) -> list[str | None]:
+    if not use_text:
+        return [None] * len(items)
+    with _ocr_client() as ocr:
+        return [page_text(ocr, item.path) for item in _progress(items, "reading text")]
+
+
+def _progress(items: list[LabelledFile], what: str) -> Any:
+    """Yield the items with a counter redrawn in place on a terminal (in a log file it would be one long line)."""
+    progress = sys.stderr.isatty()
+    for i, item in enumerate(items, 1):
+        yield item
+        if progress:
+            sys.stderr.write(f"\r{what} {i}/{len(items)}")
+    if progress:
+        sys.stderr.write("\n")
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -30,28 +67,30 @@ def cmd_train(args: argparse.Namespace) -> int:
     if not items:
         print(f"no labelled images under {args.dir} (expected DIR/<label>/<image>)", file=sys.stderr)
         return 1
+    texts = _texts(items, not args.no_text)
     files = [("files", (f.path.name, f.path.read_bytes())) for f in items]
-    form = {"labels": [f.label for f in items], "note": args.note or f"iris train {Path(args.dir).resolve()}",
-            "include_base": str(args.include_base).lower(), "activate": str(not args.no_activate).lower()}
+    form: dict[str, Any] = {"labels": [f.label for f in items], "note": args.note or f"iris train {Path(args.dir).resolve()}",
+                            "include_base": str(args.include_base).lower(), "activate": str(not args.no_activate).lower()}
+    if not args.no_text:
+        form["texts"] = texts
     with _client() as client:
         model = _data(client.post("/train", files=files, data=form))
     state = "active" if model["active"] else "stored, not active (iris model-activate " + model["version"] + ")"
-    print(f"new model version {model['version']} ({state}): {model['training_total']} examples, classes {model['classes']}")
+    print(f"new model version {model['version']} ({state}): {model['training_total']} examples, classes {model['classes']}, "
+          f"reads text: {model.get('text_features') or 'no'}")
     print(json.dumps(model["training_size"]))
     return 0
 
 
-def classify_files(client: httpx.Client, items: list[LabelledFile]) -> list[str]:
-    predicted = []
-    progress = sys.stderr.isatty()  # a counter redrawn in place; in a log file it would be one long line
-    for i, item in enumerate(items, 1):
-        data = _data(client.post("/classify", files={"file": (item.path.name, item.path.read_bytes())}))
+def classify_files(client: httpx.Client, items: list[LabelledFile], texts: list[str | None]) -> tuple[list[str], int]:
+    """Predicted class of every file, and how many answers used the page's words."""
+    predicted, used_text = [], 0
+    for item, text in zip(_progress(items, "classifying"), texts):
+        form = {"text": text} if text is not None else None
+        data = _data(client.post("/classify", files={"file": (item.path.name, item.path.read_bytes())}, data=form))
         predicted.append(data["predicted_class"])
-        if progress:
-            sys.stderr.write(f"\r{i}/{len(items)}")
-    if progress:
-        sys.stderr.write("\n")
-    return predicted
+        used_text += bool(data.get("used_text"))
+    return predicted, used_text
 
 
 def cmd_classify_eval(args: argparse.Namespace) -> int:
@@ -67,11 +106,12 @@ def cmd_classify_eval(args: argparse.Namespace) -> int:
     if not items:
         print("nothing to evaluate", file=sys.stderr)
         return 1
+    texts = _texts(items, not args.no_text)
     with _client() as client:
         version = _data(client.get("/model"))["version"]
-        predicted = classify_files(client, items)
+        predicted, used_text = classify_files(client, items, texts)
     report = score([i.label for i in items], predicted, [i.source for i in items])
-    print(f"model {version}")
+    print(f"model {version}; the page's words used for {used_text} of {len(items)} pages")
     print(format_report(report))
     return 0
 
@@ -89,6 +129,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--include-base", action="store_true", help="also train on the generated set of the default model")
     p.add_argument("--no-activate", action="store_true", help="store the version without serving it")
     p.add_argument("--note", default="", help="provenance text stored with the model")
+    p.add_argument("--no-text", action="store_true", help="do not read the pages' words (image-only model)")
     p.set_defaults(func=cmd_train)
     p = sub.add_parser("classify-eval", help="accuracy, per-class precision/recall and confusion on labelled images")
     p.add_argument("dir", nargs="?", help="DIR/<label>/<images>")
@@ -96,6 +137,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--root", help="folder the CSV paths are relative to (default: the CSV's folder)")
     p.add_argument("--labels", help="only rows with these labels, comma-separated (e.g. receipt,form,invoice)")
     p.add_argument("--exclude", help="skip files whose names appear under this folder (the training examples)")
+    p.add_argument("--no-text", action="store_true", help="classify from the image alone (no OCR)")
     p.set_defaults(func=cmd_classify_eval)
     p = sub.add_parser("model-activate", help="serve a stored classifier version (e.g. v1, the default)")
     p.add_argument("version")
