@@ -18,7 +18,7 @@ from iris_common.settings import SERVICE_NAMES
 from iris_flows.client import iris_client
 from iris_flows.naming import named_after
 from iris_flows.policies import flow_options, phase_key
-from iris_flows.results import PhaseRecord, PipelineResult, fields_table, summarise, timings_table
+from iris_flows.results import BatchedEmbedding, PhaseRecord, PipelineResult, fields_table, summarise, timings_table
 from iris_flows.tasks import classify, embed, extract, preprocess
 
 
@@ -33,7 +33,7 @@ class PhaseFailed(RuntimeError):
         super().__init__(f"phase '{phase}' failed with {code}: {message} (request_id={request_id})")
 
 
-async def _model_keys() -> dict[str, Any]:
+async def model_keys() -> dict[str, Any]:
     """What each service has loaded; part of every cache key, so a new model version is a cache miss.
     A service we cannot ask gets a unique key: no stale cache hit, and its phase task reports the real error."""
     infos = await asyncio.gather(*(iris_client().info(name) for name in SERVICE_NAMES))
@@ -60,6 +60,16 @@ async def _run_phase(name: str, call: Any, phases: dict[str, PhaseRecord], reque
     return output["data"]
 
 
+def new_request_id(sha: str) -> str:
+    """One X-Request-ID per document run: the content hash prefix finds the document, the suffix the run."""
+    return f"iris-{sha[:12]}-{uuid.uuid4().hex[:8]}"
+
+
+def preprocess_key(sha: str, apply_unwarping: bool, enhance_quality: bool, models: dict[str, Any]) -> str:
+    """Phase 1's cache key, the root of every later phase's key; `process_folder` runs phase 1 ahead under it."""
+    return phase_key(sha, "preprocess", {"unwarp": apply_unwarping, "enhance": enhance_quality}, models["image-processor"])
+
+
 def processed_page_png(preprocess_data: dict[str, Any]) -> bytes:
     """The first processed page as PNG bytes: what phases 2-6 work on."""
     return base64.b64decode(preprocess_data["pages"][0]["image_base64"])
@@ -79,34 +89,45 @@ async def process_document(
     confidence_threshold: float = 0.5,
     document_type: str | None = None,
     publish_artifacts: bool = True,
+    request_id: str | None = None,
+    embedding: BatchedEmbedding | None = None,
 ) -> dict[str, Any]:
     """Scan -> preprocess -> embed -> classify -> extract. `document_type` skips the classifier's decision
-    only for extraction (the classifier still runs and its answer is recorded)."""
+    only for extraction (the classifier still runs and its answer is recorded).
+
+    `request_id` and `embedding` are set by `process_folder`: the X-Request-ID its phase-1 look-ahead used for
+    this document, and the page's vector from a batch /embed call (this run then makes no /embed call of its
+    own and records the batch). Run alone, leave both unset."""
     logger = get_run_logger()
     source = Path(path)
     document = source.read_bytes()
     sha = hashlib.sha256(document).hexdigest()
-    request_id = f"iris-{sha[:12]}-{uuid.uuid4().hex[:8]}"
+    request_id = request_id or new_request_id(sha)
     started = time.perf_counter()
     logger.info("document %s sha256=%s request_id=%s", source, sha[:16], request_id)
-    models = await _model_keys()
+    models = await model_keys()
     phases: dict[str, PhaseRecord] = {}
     name = source.name
 
-    key1 = phase_key(sha, "preprocess", {"unwarp": apply_unwarping, "enhance": enhance_quality}, models["image-processor"])
+    key1 = preprocess_key(sha, apply_unwarping, enhance_quality, models)
     pre = await _run_phase("preprocess", preprocess(document, name, apply_unwarping, enhance_quality, phase_key=key1,
                                                     request_id=request_id, return_state=True), phases, request_id)
     page_png = processed_page_png(pre)
     phases["preprocess"].result = _without_images(pre)
 
     key2 = phase_key(key1, "embed", {}, models["ml-embeddings"])
-    emb = await _run_phase("embed", embed(page_png, name, phase_key=key2, request_id=request_id, return_state=True), phases, request_id)
-    embedding = emb["items"][0]["embedding"]
-    # the vector stays in the result: the batch flow clusters it, also for documents skipped on a later run
-    phases["embed"].result = {k: v for k, v in emb.items() if k != "items"} | {"embedding": embedding}
+    if embedding is not None and embedding.content_sha256 != sha:
+        logger.warning("the batch embedded another version of %s: embedding it again request_id=%s", name, request_id)
+        embedding = None
+    if embedding is None:
+        vector = await _embed_phase(page_png, name, key2, phases, request_id)
+    else:
+        phases["embed"] = embedding.record()
+        vector = embedding.embedding
+        logger.info("phase 2 embed %s: done in a batch of %d, request_id=%s", name, embedding.batch_size, embedding.batch_request_id)
 
     key3 = phase_key(key2, "classify", {}, models["ml-classifier"])
-    cls = await _run_phase("classify", classify(embedding, name, phase_key=key3, request_id=request_id, return_state=True), phases, request_id)
+    cls = await _run_phase("classify", classify(vector, name, phase_key=key3, request_id=request_id, return_state=True), phases, request_id)
     doc_type = document_type or cls["predicted_class"]
 
     key4 = phase_key(key1, "extract", {"type": doc_type, "threshold": confidence_threshold}, models["ocr-extractor"])
@@ -131,6 +152,15 @@ async def process_document(
     if publish_artifacts:
         await _publish(result)
     return result.model_dump(mode="json")
+
+
+async def _embed_phase(page_png: bytes, name: str, key: str, phases: dict[str, PhaseRecord], request_id: str) -> list[float]:
+    """Phase 2 with a call of its own; returns the page's vector."""
+    emb = await _run_phase("embed", embed(page_png, name, phase_key=key, request_id=request_id, return_state=True), phases, request_id)
+    vector: list[float] = emb["items"][0]["embedding"]
+    # the vector stays in the result: the batch flow clusters it, also for documents skipped on a later run
+    phases["embed"].result = {k: v for k, v in emb.items() if k != "items"} | {"embedding": vector}
+    return vector
 
 
 async def _publish(result: PipelineResult) -> None:

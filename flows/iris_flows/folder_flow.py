@@ -1,4 +1,11 @@
-"""`process_folder`: the nightly batch. Every file found ends as succeeded, failed or skipped: the ledger checks it."""
+"""`process_folder`: the nightly batch. Every file found ends as succeeded, failed or skipped: the ledger checks it.
+
+Documents without a current result run in chunks of EMBED_BATCH_SIZE: phase 1 runs ahead for a chunk, its pages
+are embedded with ONE /embed request (`embed_batching`), then each document runs its own `process_document`
+subflow with its vector, while the next chunk is looked ahead. EMBED_BATCH_SIZE=0 (or `embed_batch_size=0`)
+embeds per document inside each subflow. `concurrency` bounds the subflows, and the look-ahead's phase-1 calls
+apart from them (a subflow's own phase 1 is then a cache hit, so image-processor still sees at most that many).
+"""
 
 import asyncio
 import hashlib
@@ -16,16 +23,22 @@ from prefect.artifacts import (
     aupdate_progress_artifact,
 )
 
+from iris_common.settings import ClientSettings
 from iris_flows.client import iris_client
-from iris_flows.document_flow import process_document
-from iris_flows.outputs import existing_result, find_documents, output_path, write_json_atomically
+from iris_flows.document_flow import new_request_id, process_document
+from iris_flows.embed_batching import Pending, chunks, embed_chunk
 from iris_flows.naming import named_after
+from iris_flows.outputs import existing_result, find_documents, output_path, write_json_atomically
 from iris_flows.policies import flow_options
-from iris_flows.results import PIPELINE_VERSION
+from iris_flows.results import PIPELINE_VERSION, BatchedEmbedding
 from iris_flows.tasks import cluster
 
 ProgressListener = Callable[[int, int, str, str], None]
 _listeners: list[ProgressListener] = []
+
+# One chunk's pages are preprocessed and embedded while the previous chunk's documents run their subflows;
+# also bounds the processed pages held in memory to two chunks.
+CHUNKS_IN_FLIGHT = 2
 
 
 def add_progress_listener(listener: ProgressListener) -> None:
@@ -37,24 +50,32 @@ class LedgerMismatch(RuntimeError):
     pass
 
 
-async def _process_one(
-    document: Path, input_dir: Path, output_dir: Path, quarantine_dir: Path, options: dict[str, Any], gate: asyncio.Semaphore
-) -> tuple[str, dict[str, Any]]:
-    """Returns (outcome, record) with outcome in succeeded / failed / skipped."""
+def _skipped_or_pending(document: Path, input_dir: Path, output_dir: Path) -> tuple[str, dict[str, Any]] | Pending:
+    """("skipped", record) when the output already holds this content's result for this pipeline version."""
     target = output_path(output_dir, input_dir, document)
     sha = hashlib.sha256(document.read_bytes()).hexdigest()
     if (previous := existing_result(target, sha, PIPELINE_VERSION)) is not None:
         return "skipped", {"file": str(document), "output": str(target), "result": previous}
+    return Pending(document, sha, target, new_request_id(sha))
+
+
+async def _process_one(
+    item: Pending, input_dir: Path, quarantine_dir: Path, options: dict[str, Any], gate: asyncio.Semaphore,
+    embedding: BatchedEmbedding | None,
+) -> tuple[str, dict[str, Any]]:
+    """Returns (outcome, record) with outcome succeeded / failed."""
+    document = item.document
     async with gate:
-        state = await process_document(path=str(document), publish_artifacts=False, return_state=True, **options)
+        state = await process_document(path=str(document), publish_artifacts=False, request_id=item.request_id,
+                                       embedding=embedding, return_state=True, **options)
     if state.is_completed():
         result = await state.aresult()
-        write_json_atomically(target, result)
-        return "succeeded", {"file": str(document), "output": str(target), "result": result}
+        write_json_atomically(item.target, result)
+        return "succeeded", {"file": str(document), "output": str(item.target), "result": result}
     error = await state.aresult(raise_on_failure=False)
     record = {
         "file": str(document),
-        "content_sha256": sha,
+        "content_sha256": item.sha,
         "pipeline_version": PIPELINE_VERSION,
         "phase": getattr(error, "phase", None),
         "code": getattr(error, "code", "GEN001"),
@@ -65,6 +86,12 @@ async def _process_one(
     quarantined = output_path(quarantine_dir, input_dir, document).with_suffix(".error.json")
     write_json_atomically(quarantined, record)
     return "failed", {"file": str(document), "output": str(quarantined), "error": record}
+
+
+def _unaccounted(document: Path, exc: Exception) -> tuple[str, dict[str, Any]]:
+    """An I/O error on one file must not lose the others, nor go unaccounted."""
+    get_run_logger().exception("document %s failed outside the pipeline", document)
+    return "failed", {"file": str(document), "error": {"code": "GEN001", "message": f"{type(exc).__name__}: {exc}"}}
 
 
 @flow(name="process-folder", flow_run_name=named_after("batch", "input_dir"), **flow_options())
@@ -78,27 +105,27 @@ async def process_folder(
     apply_unwarping: bool = True,
     enhance_quality: bool = True,
     confidence_threshold: float = 0.5,
+    embed_batch_size: int | None = None,
 ) -> dict[str, Any]:
+    """`embed_batch_size`: pages per /embed request (None: EMBED_BATCH_SIZE, default 16; 0: one per document)."""
     logger = get_run_logger()
     source, out = Path(input_dir), Path(output_dir)
     if not source.is_dir():
         raise FileNotFoundError(f"input folder {source} does not exist")
     quarantine = Path(quarantine_dir) if quarantine_dir else out / "_quarantine"
+    batch_size = ClientSettings().embed_batch_size if embed_batch_size is None else embed_batch_size
     documents = find_documents(source, pattern)
     total = len(documents)
-    logger.info("found %d documents under %s (pattern %s), concurrency %d", total, source, pattern, concurrency)
+    logger.info("found %d documents under %s (pattern %s), concurrency %d, embed batch size %d", total, source, pattern,
+                concurrency, batch_size)
     progress_id = await acreate_progress_artifact(progress=0.0, key="batch-progress", description=f"{source}: {total} documents")
     options = {"apply_unwarping": apply_unwarping, "enhance_quality": enhance_quality, "confidence_threshold": confidence_threshold}
-    gate = asyncio.Semaphore(max(1, concurrency))
+    gate, lanes = asyncio.Semaphore(max(1, concurrency)), asyncio.Semaphore(max(1, concurrency))
+    in_flight = asyncio.Semaphore(CHUNKS_IN_FLIGHT)
     outcomes: Counter[str] = Counter()
     records: list[tuple[str, dict[str, Any]]] = []
 
-    async def run(document: Path) -> None:
-        try:
-            outcome, record = await _process_one(document, source, out, quarantine, options, gate)
-        except Exception as exc:  # an I/O error on one file must not lose the others, nor go unaccounted
-            outcome, record = "failed", {"file": str(document), "error": {"code": "GEN001", "message": f"{type(exc).__name__}: {exc}"}}
-            logger.exception("document %s failed outside the pipeline", document)
+    async def settle(document: Path, outcome: str, record: dict[str, Any]) -> None:
         outcomes[outcome] += 1
         records.append((outcome, record))
         done = sum(outcomes.values())
@@ -107,7 +134,36 @@ async def process_folder(
         for listener in _listeners:
             listener(done, total, str(document), outcome)
 
-    await asyncio.gather(*(run(d) for d in documents))
+    async def run(item: Pending, embedding: BatchedEmbedding | None) -> None:
+        try:
+            outcome, record = await _process_one(item, source, quarantine, options, gate, embedding)
+        except Exception as exc:
+            outcome, record = _unaccounted(item.document, exc)
+        await settle(item.document, outcome, record)
+
+    async def run_chunk(chunk: list[Pending]) -> None:
+        async with in_flight:
+            embeddings: dict[Path, BatchedEmbedding] = {}
+            if batch_size:
+                try:
+                    embeddings = await embed_chunk(chunk, options, lanes)
+                except Exception:  # the documents still run, each embedding its own page
+                    logger.exception("embedding a chunk of %d documents together failed; they embed one by one", len(chunk))
+            await asyncio.gather(*(run(item, embeddings.get(item.document)) for item in chunk))
+
+    pending: list[Pending] = []
+    for document in documents:
+        try:
+            checked = _skipped_or_pending(document, source, out)
+        except Exception as exc:
+            await settle(document, *_unaccounted(document, exc))
+            continue
+        if isinstance(checked, Pending):
+            pending.append(checked)
+        else:
+            await settle(document, *checked)
+    batches = chunks(pending, batch_size, first=concurrency) if batch_size else [pending]
+    await asyncio.gather(*(run_chunk(chunk) for chunk in batches))
 
     clusters = await _cluster_batch(records, cluster_k)
     ledger = {"found": total, "succeeded": outcomes["succeeded"], "failed": outcomes["failed"], "skipped": outcomes["skipped"]}

@@ -66,6 +66,14 @@ def phase_options(service: str, settings: ClientSettings | None = None) -> dict[
     }
 
 
+def lookahead_options() -> dict[str, Any]:
+    """Phase 1 run ahead of the documents by `process_folder` so their pages can be embedded in batches: ONE
+    attempt. A document it could not preprocess then runs through `process_document` unchanged, whose own
+    preprocess task owns the retries and the failure record; retrying here as well would double every wait
+    (and every attempt) while a service is down."""
+    return {"retries": 0}
+
+
 def result_storage(settings: ClientSettings | None = None) -> Path:
     """Where task and flow results are persisted (so `run_deployment(...).state.result()` can read them)."""
     return (settings or ClientSettings()).iris_home / "prefect-results"

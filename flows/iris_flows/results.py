@@ -16,6 +16,27 @@ class PhaseRecord(BaseModel):
     error: dict[str, Any] | None = None
 
 
+class BatchedEmbedding(BaseModel):
+    """Phase 2 of one document done by `process_folder` in a batch /embed call. Given to `process_document`, it
+    is recorded as the document's embed phase instead of a call of its own (one request per batch, not per page)."""
+
+    content_sha256: str = Field(description="of the scan whose page was embedded: a document changed since is embedded again")
+    embedding: list[float]
+    backend: str
+    model_id: str
+    dimension: int
+    batch_size: int = Field(description="pages in the /embed request this vector came from")
+    batch_request_id: str = Field(description="X-Request-ID of that request (one per batch, logged with each document's id)")
+    seconds: float = Field(description="this document's share of the batch call's wall time")
+    service_seconds: float | None = Field(default=None, description="this document's share of the service's reported time")
+
+    def record(self) -> PhaseRecord:
+        """The embed phase as a per-document call records it (same keys, count 1), plus where it came from."""
+        result = {"backend": self.backend, "model_id": self.model_id, "dimension": self.dimension, "count": 1,
+                  "embedding": self.embedding, "batch": {"size": self.batch_size, "request_id": self.batch_request_id}}
+        return PhaseRecord(status="completed", processing_time=self.seconds, service_time=self.service_seconds, result=result)
+
+
 class PipelineSummary(BaseModel):
     phases_completed: int
     average_phase_time: float

@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from iris_common.contract.embeddings import DEFAULT_EMBED_MAX_BATCH
+
 SERVICE_NAMES = ("image-processor", "ml-embeddings", "ml-classifier", "ocr-extractor")
 DEFAULT_PORTS = {"image-processor": 8001, "ml-embeddings": 8002, "ml-classifier": 8003, "ocr-extractor": 8004}
 
@@ -75,6 +77,8 @@ class ClientSettings(IrisHomeSettings):
     max_connections: int = Field(default=20, ge=1, alias="MAX_CONNECTIONS")
     max_keepalive_connections: int = Field(default=10, ge=0, alias="MAX_KEEPALIVE_CONNECTIONS")
     health_check_timeout: float = Field(default=5.0, gt=0, alias="HEALTH_CHECK_TIMEOUT")
+    # pages per /embed request in a batch run (0: one request per document, as `process_document` alone does)
+    embed_batch_size: int = Field(default=16, ge=0, le=DEFAULT_EMBED_MAX_BATCH, alias="EMBED_BATCH_SIZE")
 
     @property
     def breaker_state_file(self) -> Path:

@@ -2,6 +2,7 @@
 
 from pydantic import Field
 
+from iris_common.contract.embeddings import DEFAULT_EMBED_MAX_BATCH
 from iris_common.settings import ServiceSettings
 
 
@@ -15,7 +16,7 @@ class EmbeddingsSettings(ServiceSettings):
     openclip_model: str | None = Field(default=None, alias="OPENCLIP_MODEL")
     openclip_pretrained: str | None = Field(default=None, alias="OPENCLIP_PRETRAINED")
     document_features: bool = Field(default=True, alias="DOCUMENT_FEATURES")
-    embed_max_batch: int = Field(default=64, ge=1, alias="EMBED_MAX_BATCH")
+    embed_max_batch: int = Field(default=DEFAULT_EMBED_MAX_BATCH, ge=1, alias="EMBED_MAX_BATCH")
     cluster_max_k: int = Field(default=10, ge=2, alias="CLUSTER_MAX_K")
     cluster_max_points: int = Field(default=10_000, ge=1, alias="CLUSTER_MAX_POINTS")
 

@@ -1,8 +1,10 @@
-"""Test double for an error path: a proxy in front of a REAL service that answers its first N POSTs with
-503 SVC001 (as an overloaded service would), then forwards everything to the service."""
+"""Test double for error paths: a proxy in front of a REAL service that answers its first N POSTs with
+503 SVC001 (as an overloaded service would), and the POSTs `reject` picks with 400 VAL001 (as a service
+refusing that input would); everything else goes to the service."""
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -16,9 +18,10 @@ from tests.service_processes import free_port
 
 
 class FlakyProxy:
-    def __init__(self, target: str, failures: int) -> None:
+    def __init__(self, target: str, failures: int = 0, reject: Callable[[str, bytes], bool] | None = None) -> None:
         self.target = target
         self.failures_left = failures
+        self.reject = reject  # (path, body) -> answer VAL001 instead of forwarding
         self.seen_posts = 0
         self.port = free_port()
         app = Starlette(routes=[Route("/{path:path}", self._handle, methods=["GET", "POST"])])
@@ -34,8 +37,10 @@ class FlakyProxy:
             self.seen_posts += 1
             if self.failures_left > 0:
                 self.failures_left -= 1
-                return JSONResponse(status_code=503, content=_unavailable())
+                return JSONResponse(status_code=503, content=_error("SVC001", "overloaded", retryable=True))
         body = await request.body()
+        if request.method == "POST" and self.reject and self.reject(request.url.path, body):
+            return JSONResponse(status_code=400, content=_error("VAL001", "refused", retryable=False))
         headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
         async with httpx.AsyncClient(timeout=60) as client:
             upstream = await client.request(request.method, f"{self.target}{request.url.path}", params=request.query_params,
@@ -54,8 +59,8 @@ class FlakyProxy:
         self._thread.join(10)
 
 
-def _unavailable() -> dict[str, Any]:
+def _error(code: str, what: str, *, retryable: bool) -> dict[str, Any]:
     return {"success": False, "processing_time": 0.0, "timestamp": "2026-01-01T00:00:00Z", "service_name": "flaky-proxy",
             "service_version": "test", "data": None, "warnings": [], "metadata": {},
-            "error": {"code": "SVC001", "message": "overloaded (injected by the test proxy)", "details": {},
-                      "retryable": True, "timestamp": "2026-01-01T00:00:00Z"}}
+            "error": {"code": code, "message": f"{what} (injected by the test proxy)", "details": {},
+                      "retryable": retryable, "timestamp": "2026-01-01T00:00:00Z"}}

@@ -1,12 +1,15 @@
-"""process_folder: outputs, quarantine, skip-on-rerun and the ledger, against the real services."""
+"""process_folder: outputs, quarantine, skip-on-rerun, the ledger and batched embedding, against the real services."""
 
 import asyncio
 import json
 from pathlib import Path
 
+import httpx
+import numpy as np
 import pytest
 
 from tests.flows.conftest import write_document
+from tests.service_processes import ServiceProcess
 
 pytestmark = pytest.mark.slow
 
@@ -15,6 +18,15 @@ def _batch(inbox: Path, outbox: Path, **params: object):  # -> prefect State
     from iris_flows.folder_flow import process_folder
 
     return asyncio.run(process_folder(input_dir=str(inbox), output_dir=str(outbox), return_state=True, **params))
+
+
+def _requests(service: ServiceProcess, endpoint: str) -> int:
+    """How many requests `service` has served on `endpoint` (e.g. "POST /embed"), from its own /metrics."""
+    return httpx.get(f"{service.url}/metrics").json()["endpoints"].get(endpoint, {}).get("requests", 0)
+
+
+def _results(outbox: Path) -> dict[str, dict]:
+    return {str(p.relative_to(outbox)): json.loads(p.read_text()) for p in sorted(outbox.rglob("*.json")) if "_quarantine" not in p.parts}
 
 
 def test_batch_writes_outputs_quarantines_failures_and_skips_finished_documents(fresh_client: None, tmp_path: Path) -> None:
@@ -30,6 +42,8 @@ def test_batch_writes_outputs_quarantines_failures_and_skips_finished_documents(
     assert summary["ledger"] == {"found": 3, "succeeded": 2, "failed": 1, "skipped": 0, "balanced": True}
     receipt = json.loads((outbox / "a" / "receipt.png.json").read_text())
     assert receipt["phases"]["extract"]["status"] == "completed"
+    assert receipt["phases"]["embed"]["result"]["batch"]["size"] == 1  # first chunk: receipt + broken, which never reached /embed
+    # the broken file failed phase 1 ahead of the batch, then in its own process_document run, which is what is recorded
     error = json.loads((outbox / "_quarantine" / "b" / "broken.jpg.error.json").read_text())
     assert error["phase"] == "preprocess" and error["code"] == "VAL001" and error["request_id"].startswith("iris-")
     assert not list(outbox.rglob("*.tmp"))  # nothing half-written
@@ -37,3 +51,64 @@ def test_batch_writes_outputs_quarantines_failures_and_skips_finished_documents(
 
     again = _batch(inbox, outbox, concurrency=2).result()
     assert again["ledger"] == {"found": 3, "succeeded": 0, "failed": 1, "skipped": 2, "balanced": True}
+
+
+def test_batch_embeds_in_fewer_requests_than_documents_with_the_same_results(
+    fresh_client: None, services: dict[str, ServiceProcess], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    inbox = tmp_path / "inbox"
+    for i, kind in enumerate(["receipt", "invoice", "form", "letter", "receipt"]):
+        write_document(inbox, f"{i}-{kind}.png", kind, seed=40 + i)
+    embeddings, processor = services["ml-embeddings"], services["image-processor"]
+    monkeypatch.setenv("EMBED_BATCH_SIZE", "4")
+
+    embed_before, process_before = _requests(embeddings, "POST /embed"), _requests(processor, "POST /process")
+    batched = _batch(inbox, tmp_path / "batched", concurrency=2)
+    assert batched.is_completed(), batched.message
+    assert _requests(embeddings, "POST /embed") - embed_before == 2  # a first chunk of `concurrency` pages, then 3 (<= 4)
+    assert _requests(processor, "POST /process") - process_before == 5  # phase 1 once per document: the subflow's is a cache hit
+
+    embed_before = _requests(embeddings, "POST /embed")
+    one_by_one = _batch(inbox, tmp_path / "one-by-one", concurrency=2, embed_batch_size=0)
+    assert one_by_one.is_completed(), one_by_one.message
+    assert _requests(embeddings, "POST /embed") - embed_before == 5
+
+    assert batched.result()["ledger"] == one_by_one.result()["ledger"] == {
+        "found": 5, "succeeded": 5, "failed": 0, "skipped": 0, "balanced": True}
+    with_batch, without = _results(tmp_path / "batched"), _results(tmp_path / "one-by-one")
+    assert list(with_batch) == list(without) and len(with_batch) == 5
+    for name, result in with_batch.items():
+        other = without[name]
+        assert list(result["phases"]) == list(other["phases"]) == ["preprocess", "embed", "classify", "extract"]
+        assert result["phases"]["preprocess"]["status"] == "cached"
+        embed = result["phases"]["embed"]
+        assert embed["status"] == "completed" and embed["result"]["batch"]["size"] in (2, 3)
+        assert embed["result"]["batch"]["request_id"].startswith("iris-batch-")
+        assert "batch" not in other["phases"]["embed"]["result"]
+        assert np.allclose(embed["result"]["embedding"], other["phases"]["embed"]["result"]["embedding"], atol=1e-5)
+        assert {k: v for k, v in embed["result"].items() if k not in ("embedding", "batch")} == {
+            k: v for k, v in other["phases"]["embed"]["result"].items() if k != "embedding"}
+        assert result["document_type"] == other["document_type"]
+        assert result["final_extraction"] == other["final_extraction"]
+
+
+def test_a_batch_the_service_rejects_falls_back_to_one_request_per_document(
+    fresh_client: None, services: dict[str, ServiceProcess], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.flows.flaky_proxy import FlakyProxy
+
+    inbox = tmp_path / "inbox"
+    write_document(inbox, "receipt.png", "receipt", seed=51)
+    write_document(inbox, "letter.png", "letter", seed=52)
+
+    def several_files(path: str, body: bytes) -> bool:
+        return path == "/embed" and body.count(b'name="files"') > 1
+
+    with FlakyProxy(services["ml-embeddings"].url, reject=several_files) as proxy:
+        monkeypatch.setenv("ML_EMBEDDINGS_URL", proxy.url)
+        state = _batch(inbox, tmp_path / "outbox", concurrency=2)
+    assert state.is_completed(), state.message
+    assert state.result()["ledger"] == {"found": 2, "succeeded": 2, "failed": 0, "skipped": 0, "balanced": True}
+    assert proxy.seen_posts == 1 + 2 + 1  # the refused batch (VAL001: not retried), one /embed per document, /cluster
+    for result in _results(tmp_path / "outbox").values():
+        assert result["phases"]["embed"]["status"] == "completed" and "batch" not in result["phases"]["embed"]["result"]

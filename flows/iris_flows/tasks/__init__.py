@@ -3,7 +3,8 @@
 from iris_flows.tasks.classify import classify
 from iris_flows.tasks.cluster import cluster
 from iris_flows.tasks.embed import embed
+from iris_flows.tasks.embed_batch import embed_batch
 from iris_flows.tasks.extract import extract
 from iris_flows.tasks.preprocess import preprocess
 
-__all__ = ["classify", "cluster", "embed", "extract", "preprocess"]
+__all__ = ["classify", "cluster", "embed", "embed_batch", "extract", "preprocess"]

@@ -2,6 +2,8 @@
 
 from pydantic import BaseModel, Field
 
+DEFAULT_EMBED_MAX_BATCH = 64  # files per /embed request the service accepts unless EMBED_MAX_BATCH says otherwise
+
 
 class EncoderInfo(BaseModel):
     """Which encoder produced the vectors: callers must not mix vectors of different encoders."""
