@@ -19,7 +19,7 @@ from iris_flows.client import iris_client
 from iris_flows.naming import named_after
 from iris_flows.policies import flow_options, phase_key
 from iris_flows.results import BatchedEmbedding, PhaseRecord, PipelineResult, fields_table, summarise, timings_table
-from iris_flows.tasks import classify, embed, extract, preprocess
+from iris_flows.tasks import classify, embed, extract, ocr, preprocess
 
 
 class PhaseFailed(RuntimeError):
@@ -92,8 +92,10 @@ async def process_document(
     request_id: str | None = None,
     embedding: BatchedEmbedding | None = None,
 ) -> dict[str, Any]:
-    """Scan -> preprocess -> embed -> classify -> extract. `document_type` skips the classifier's decision
-    only for extraction (the classifier still runs and its answer is recorded).
+    """Scan -> preprocess -> embed -> ocr -> classify -> extract. The page is read (phase 5) before it is
+    classified: the classifier uses its words, and extraction (phase 6) reuses the same OCR result.
+    `document_type` skips the classifier's decision only for extraction (the classifier still runs and its
+    answer is recorded).
 
     `request_id` and `embedding` are set by `process_folder`: the X-Request-ID its phase-1 look-ahead used for
     this document, and the page's vector from a batch /embed call (this run then makes no /embed call of its
@@ -126,14 +128,19 @@ async def process_document(
         vector = embedding.embedding
         logger.info("phase 2 embed %s: done in a batch of %d, request_id=%s", name, embedding.batch_size, embedding.batch_request_id)
 
-    key3 = phase_key(key2, "classify", {}, models["ml-classifier"])
-    cls = await _run_phase("classify", classify(vector, name, phase_key=key3, request_id=request_id, return_state=True), phases, request_id)
+    key_ocr = phase_key(key1, "ocr", {}, models["ocr-extractor"])
+    read = await _run_phase("ocr", ocr(page_png, name, phase_key=key_ocr, request_id=request_id, return_state=True), phases, request_id)
+    phases["ocr"].result = _ocr_summary(read)  # the lines themselves are in the extract phase, on the original scan
+
+    key3 = phase_key(key2, "classify", {"text": key_ocr}, models["ml-classifier"])
+    cls = await _run_phase("classify", classify(vector, name, phase_key=key3, request_id=request_id, text=read["ocr"]["text"],
+                                                return_state=True), phases, request_id)
     doc_type = document_type or cls["predicted_class"]
 
-    key4 = phase_key(key1, "extract", {"type": doc_type, "threshold": confidence_threshold}, models["ocr-extractor"])
+    key4 = phase_key(key_ocr, "extract", {"type": doc_type, "threshold": confidence_threshold}, models["ocr-extractor"])
     ext = await _run_phase("extract", extract(page_png, name, doc_type, confidence_threshold, phase_key=key4,
                                               request_id=request_id, source_transform=pre["pages"][0].get("transform"),
-                                              return_state=True), phases, request_id)
+                                              ocr=read["ocr"], return_state=True), phases, request_id)
 
     result = PipelineResult(
         pipeline_id=str(get_run_context().flow_run.id),  # type: ignore[union-attr]
@@ -152,6 +159,13 @@ async def process_document(
     if publish_artifacts:
         await _publish(result)
     return result.model_dump(mode="json")
+
+
+def _ocr_summary(read: dict[str, Any]) -> dict[str, Any]:
+    """Phase-5 record for the result JSON: what was read, not the lines again."""
+    found = read["ocr"]
+    return {"engine": found["engine"], "language": found["language"], "mean_confidence": found["mean_confidence"],
+            "lines": len(found["lines"]), "characters": len(found["text"]), "timings": read.get("timings", {})}
 
 
 async def _embed_phase(page_png: bytes, name: str, key: str, phases: dict[str, PhaseRecord], request_id: str) -> list[float]:

@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-PHASES = ("preprocess", "embed", "classify", "extract")
+PHASES = ("preprocess", "embed", "ocr", "classify", "extract")
 PIPELINE_VERSION = "1"
 
 

@@ -40,7 +40,7 @@ def test_deploy_worker_run_deployment_and_failed_phase_logs(
         doc = write_document(tmp_path, "deployed.png", seed=31)
         flow_run = run_deployment("process-document/process-document", parameters={"path": str(doc)}, timeout=300)
         assert flow_run.state is not None and flow_run.state.is_failed(), flow_run.state
-        assert "phase 'extract'" in flow_run.state.message and "SVC001" in flow_run.state.message
+        assert "phase 'ocr'" in flow_run.state.message and "SVC001" in flow_run.state.message
 
         deadline = time.monotonic() + 30  # logs reach the API in batches
         while True:
@@ -49,7 +49,7 @@ def test_deploy_worker_run_deployment_and_failed_phase_logs(
             if "SVC001" in text or time.monotonic() > deadline:
                 break
             time.sleep(1)
-        assert [p.phase.split("-")[0] for p in phases] == ["extract"]
+        assert [p.phase.split("-")[0] for p in phases] == ["ocr"]
         assert "SVC001" in text and "ocr-extractor is unreachable" in text
     finally:
         worker.terminate()

@@ -51,20 +51,24 @@ def _phase_requests(services: dict[str, ServiceProcess]) -> dict[str, int]:
     return counts
 
 
-def test_document_completes_with_four_completed_task_runs(fresh_client: None, tmp_path: Path) -> None:
+def test_document_completes_with_five_completed_task_runs(fresh_client: None, tmp_path: Path) -> None:
     doc = write_document(tmp_path, "receipt-a.png", seed=11)
     state = _run(doc)
     assert state.is_completed(), state.message
     result = state.result()
-    assert list(result["phases"]) == ["preprocess", "embed", "classify", "extract"]
+    assert list(result["phases"]) == ["preprocess", "embed", "ocr", "classify", "extract"]
     assert all(p["status"] == "completed" for p in result["phases"].values())
-    assert result["pipeline_summary"]["phases_completed"] == 4
+    assert result["pipeline_summary"]["phases_completed"] == 5
+    # the page was read once: the classifier used its words, extraction reused the same OCR
+    assert result["phases"]["ocr"]["result"]["lines"] > 5
+    assert result["phases"]["classify"]["result"]["used_text"] is True
+    assert result["phases"]["extract"]["result"]["timings"]["ocr"] == 0.0
     assert result["pipeline_summary"]["bottleneck_phase"] in result["phases"]
     assert result["final_extraction"]["document_type"] == result["document_type"]
     # phase 1's transform went to the extractor: boxes are in the uploaded scan's pixels
     assert result["final_extraction"]["coordinate_space"] == "original"
     task_runs = _task_runs(result["pipeline_id"])
-    assert sorted(t.name.split("-")[0] for t in task_runs) == ["classify", "embed", "extract", "preprocess"]
+    assert sorted(t.name.split("-")[0] for t in task_runs) == ["classify", "embed", "extract", "ocr", "preprocess"]
     assert all(t.state.is_completed() for t in task_runs)
     json.dumps(result)  # the result is plain JSON
     artifacts = {a.key: a for a in _artifacts(result["pipeline_id"])}
@@ -107,10 +111,10 @@ def test_stopped_service_fails_at_its_phase_with_svc001_and_opens_breaker(
     doc = write_document(tmp_path, "receipt-down.png", seed=13)
     state = _run(doc)
     assert state.is_failed()
-    assert "phase 'extract'" in state.message and "SVC001" in state.message
+    assert "phase 'ocr'" in state.message and "SVC001" in state.message
     task_runs = _task_runs(str(state.state_details.flow_run_id))
-    extract_runs = [t for t in task_runs if t.name.startswith("extract")]
-    assert extract_runs[0].run_count == ClientSettings().max_retries("ocr-extractor") + 1  # retried: SVC001 is retryable
+    ocr_runs = [t for t in task_runs if t.name.startswith("ocr")]
+    assert ocr_runs[0].run_count == ClientSettings().max_retries("ocr-extractor") + 1  # retried: SVC001 is retryable
     assert IrisClient.shared().breakers["ocr-extractor"].state is BreakerState.OPEN
     assert read_breaker_states(ClientSettings().breaker_state_file)["ocr-extractor"]["state"] == "open"
 

@@ -79,7 +79,7 @@ def test_batch_embeds_in_fewer_requests_than_documents_with_the_same_results(
     assert list(with_batch) == list(without) and len(with_batch) == 5
     for name, result in with_batch.items():
         other = without[name]
-        assert list(result["phases"]) == list(other["phases"]) == ["preprocess", "embed", "classify", "extract"]
+        assert list(result["phases"]) == list(other["phases"]) == ["preprocess", "embed", "ocr", "classify", "extract"]
         assert result["phases"]["preprocess"]["status"] == "cached"
         embed = result["phases"]["embed"]
         assert embed["status"] == "completed" and embed["result"]["batch"]["size"] in (2, 3)

@@ -5,6 +5,7 @@ from iris_flows.tasks.cluster import cluster
 from iris_flows.tasks.embed import embed
 from iris_flows.tasks.embed_batch import embed_batch
 from iris_flows.tasks.extract import extract
+from iris_flows.tasks.ocr import ocr
 from iris_flows.tasks.preprocess import preprocess
 
-__all__ = ["classify", "cluster", "embed", "embed_batch", "extract", "preprocess"]
+__all__ = ["classify", "cluster", "embed", "embed_batch", "extract", "ocr", "preprocess"]
