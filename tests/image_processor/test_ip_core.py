@@ -169,3 +169,29 @@ def test_columns_down_a_receipt_do_not_pass_for_sideways_lines() -> None:
     result = process_page(tilted, PipelineConfig(enhance_quality=False))
     assert result.deskewed
     assert abs(result.skew.angle - 2.0) < 0.3
+
+
+def test_deskew_crops_the_grown_canvas_back_to_the_page_without_cutting_ink(page: np.ndarray) -> None:
+    """A page that arrived rotated comes out about its own size (the OCR detects on the page scaled to 960 px,
+    so blank margins would shrink the text), every ink pixel kept, the transform still exact."""
+    turned, _ = geometry.rotation(page, 12.0)
+    result = process_page(turned, PipelineConfig(enhance_quality=False))
+    assert result.deskewed
+    plain, _ = geometry.rotation(turned, -12.0)  # what an uncropped deskew would give
+    out_h, out_w = result.image.shape[:2]
+    assert out_w * out_h < 0.8 * plain.shape[0] * plain.shape[1]
+    assert out_w <= page.shape[1] * 1.15 and out_h <= page.shape[0] * 1.15
+    ink_in, ink_out = (int((geometry.to_gray(im) < 128).sum()) for im in (turned, result.image))
+    assert ink_out > 0.97 * ink_in
+    deskew = next(s for s in result.steps if s.name == "deskew")
+    assert deskew.params["cropped_to"] == [out_w, out_h]
+
+
+def test_crop_to_content_leaves_a_page_without_content_alone() -> None:
+    blank = np.full((300, 200, 3), 250, np.uint8)
+    out, matrix = geometry.crop_to_content(blank, (250, 250, 250))
+    assert out is blank and np.allclose(matrix, np.eye(3))
+    image = blank.copy()
+    cv2.rectangle(image, (80, 100), (120, 140), (0, 0, 0), -1)
+    out, matrix = geometry.crop_to_content(image, (250, 250, 250), margin_fraction=0.0, min_margin=5)
+    assert out.shape[:2] == (51, 51) and matrix[0, 2] == -75 and matrix[1, 2] == -95

@@ -72,12 +72,14 @@ def _deskew(
     elif abs(skew.angle) < config.min_skew_angle:
         notes.append(f"deskew: angle {skew.angle} is within +-{config.min_skew_angle} degrees of straight")
     else:
+        paper = geometry.paper_colour(out)
         out, rot = geometry.rotation(out, -skew.angle, interpolation=cv2.INTER_CUBIC)
+        out, crop = geometry.crop_to_content(out, paper)  # the grown canvas's blank margins would shrink the text for OCR
         steps.append(Step("deskew", f"text lines ({skew.direction} the page) at {skew.angle} degrees "
-                                    f"(confidence {skew.confidence})",
+                                    f"(confidence {skew.confidence}); cropped to the content, {out.shape[1]}x{out.shape[0]}",
                           {"angle": skew.angle, "rotation_applied": -skew.angle, "confidence": skew.confidence,
-                           "lines_run": skew.direction}))
-        return skew, True, out, rot @ matrix
+                           "lines_run": skew.direction, "cropped_to": [int(out.shape[1]), int(out.shape[0])]}))
+        return skew, True, out, crop @ rot @ matrix
     return skew, False, out, matrix
 
 

@@ -36,6 +36,8 @@ router = APIRouter(tags=["ocr"])
 
 _TYPES = [t.value for t in DocumentType]
 
+DocumentUpload = Annotated[UploadFile, File(description="image (JPEG, PNG, TIFF, BMP, WebP) or PDF; every PDF page is read")]
+
 
 def _document_type(value: str) -> DocumentType:
     try:
@@ -126,7 +128,7 @@ def recognise(
     request: Request,
     settings: SettingsDep,
     runtime: RuntimeDep,
-    file: Annotated[UploadFile, File(description="image (JPEG, PNG, TIFF, BMP, WebP) or PDF; every PDF page is read")],
+    file: DocumentUpload,
 ) -> Envelope[Any]:
     """OCR a document without extracting fields: the flow classifies the page on this text, then hands it to
     `/extract_json` (form field `ocr`) so the page is recognised once."""
@@ -141,7 +143,7 @@ def extract_json(
     request: Request,
     settings: SettingsDep,
     runtime: RuntimeDep,
-    file: Annotated[UploadFile, File(description="image (JPEG, PNG, TIFF, BMP, WebP) or PDF; every PDF page is read")],
+    file: DocumentUpload,
     document_type: Annotated[str, Form(description=f"one of {', '.join(_TYPES)}")] = DocumentType.OTHER.value,
     confidence_threshold: Annotated[
         float | None, Form(description="fields under it come back with value null and needs_review true")
