@@ -280,7 +280,7 @@ def render_report(report: EvalReport) -> str:
         s = report.seconds
         out += ["", f"time per document: mean {s['mean']:.2f}s, median {s['median']:.2f}s, max {s['max']:.2f}s, total {s['total']:.0f}s"]
     if report.slowest:
-        phases = ["preprocess", "embed", "classify", "extract"]
+        phases = ["preprocess", "ocr", "embed", "classify", "extract"]
         out += ["slowest documents", render_table(["document", "seconds", *phases, "error"],
                 [[o.document, f"{o.seconds:.2f}", *(f"{o.phase_seconds[p]:.2f}" if p in o.phase_seconds else "-" for p in phases),
                   (o.error or "-")[:80]] for o in report.slowest])]

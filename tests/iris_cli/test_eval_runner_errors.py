@@ -22,6 +22,8 @@ def _stub_calls_with_classifier_down(runner: PipelineRunner) -> list[str]:
             return {"items": [{"embedding": [0.0, 1.0]}]}
         if service == "ml-classifier":
             raise ServiceCallError("ml-classifier", ErrorCode.SERVICE_UNAVAILABLE, "classifier model not loaded", retryable=False)
+        if path == "/ocr":
+            return {"ocr": {"text": "INVOICE"}}
         return {"structured_document": {"fields": {}}}
 
     runner._call = stub_call  # type: ignore[method-assign]
@@ -36,7 +38,7 @@ def test_stub_classifier_down_with_a_known_type_still_extracts(tmp_path: Path) -
     run = asyncio.run(runner.run(image, "invoice"))
     assert run.error is None and run.extraction_type == "invoice" and run.extractions
     assert run.classify_error is not None and "SVC001" in run.classify_error and run.classification is None
-    assert called == ["image-processor", "ml-embeddings", "ml-classifier", "ocr-extractor"]
+    assert called == ["image-processor", "ocr-extractor", "ml-embeddings", "ml-classifier", "ocr-extractor"]
 
 
 def test_stub_classifier_down_without_a_type_fails_the_document(tmp_path: Path) -> None:
