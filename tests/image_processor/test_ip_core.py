@@ -195,3 +195,12 @@ def test_crop_to_content_leaves_a_page_without_content_alone() -> None:
     cv2.rectangle(image, (80, 100), (120, 140), (0, 0, 0), -1)
     out, matrix = geometry.crop_to_content(image, (250, 250, 250), margin_fraction=0.0, min_margin=5)
     assert out.shape[:2] == (51, 51) and matrix[0, 2] == -75 and matrix[1, 2] == -95
+    framed = np.zeros_like(blank)  # a dark frame to the edges: nothing to cut
+    framed[3:-3, 3:-3] = 250
+    out, matrix = geometry.crop_to_content(framed, (250, 250, 250))
+    assert out is framed and np.allclose(matrix, np.eye(3))
+    thin = blank.copy()  # one-pixel strokes are text, not specks
+    cv2.line(thin, (40, 50), (160, 50), (0, 0, 0), 1)
+    cv2.line(thin, (40, 250), (160, 250), (0, 0, 0), 1)
+    out, _ = geometry.crop_to_content(thin, (250, 250, 250), margin_fraction=0.0, min_margin=2)
+    assert out.shape[:2] == (205, 125)
