@@ -69,15 +69,15 @@ class DocumentTypeEstimator:
             raise RuntimeError("the estimator is not fitted")
         texts = list(texts) if texts is not None else [None] * len(embeddings)
         with_text = [i for i, t in enumerate(texts) if isinstance(t, str) and self.text_model is not None]
+        used = set(with_text)
+        image_rows = [i for i in range(len(embeddings)) if i not in used]
         probabilities = np.zeros((len(embeddings), len(self.classes_)))
-        image_rows = [i for i in range(len(embeddings)) if i not in set(with_text)]
         if image_rows:
             probabilities[image_rows] = self.image_model.predict_proba(l2_normalise(embeddings[image_rows]))
         if with_text:
             assert self.text_model is not None
             probabilities[with_text] = self.text_model.predict_proba(
                 self._with_text(embeddings[with_text], [str(texts[i]) for i in with_text]))
-        used = set(with_text)
         return [({c: float(p) for c, p in zip(self.classes_, row)}, i in used) for i, row in enumerate(probabilities)]
 
     def describe(self) -> str:
