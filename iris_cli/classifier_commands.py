@@ -7,6 +7,7 @@ the model is trained and measured on what the pipeline will give it; `--no-text`
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,7 @@ def _texts(items: list[LabelledFile], use_text: bool) -> list[str | None]:
         return [page_text(ocr, item.path) for item in _progress(items, "reading text")]
 
 
-def _progress(items: list[LabelledFile], what: str) -> Any:
+def _progress(items: list[LabelledFile], what: str) -> Iterator[LabelledFile]:
     """Yield the items with a counter redrawn in place on a terminal (in a log file it would be one long line)."""
     progress = sys.stderr.isatty()
     for i, item in enumerate(items, 1):

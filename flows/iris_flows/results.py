@@ -4,8 +4,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-PHASES = ("preprocess", "embed", "ocr", "classify", "extract")
-PIPELINE_VERSION = "1"
+# "2": the page is read (phase 5, ocr) before it is classified; a batch re-run redoes outputs written by "1"
+PIPELINE_VERSION = "2"
 
 
 class PhaseRecord(BaseModel):
