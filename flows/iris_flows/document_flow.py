@@ -23,14 +23,15 @@ from iris_flows.tasks import classify, embed, extract, ocr, preprocess
 
 
 class PhaseFailed(RuntimeError):
-    """Raised by the flow so the run's message names the phase, the IRIS error code and the request id."""
+    """Raised by the flow so the run's message names the phase (and page), the IRIS error code and the request id."""
 
-    def __init__(self, phase: str, error: BaseException, request_id: str) -> None:
+    def __init__(self, phase: str, error: BaseException, request_id: str, page: int | None = None) -> None:
         code = error.code.value if isinstance(error, ServiceCallError) else ("TIMEOUT" if isinstance(error, TimeoutError) else "GEN001")
         message = error.message if isinstance(error, ServiceCallError) else str(error)
-        self.phase, self.code, self.request_id = phase, code, request_id
+        self.phase, self.code, self.request_id, self.page = phase, code, request_id, page
         self.details = error.details if isinstance(error, ServiceCallError) else {}
-        super().__init__(f"phase '{phase}' failed with {code}: {message} (request_id={request_id})")
+        where = f"phase '{phase}'" + (f" (page {page})" if page is not None else "")
+        super().__init__(f"{where} failed with {code}: {message} (request_id={request_id})")
 
 
 async def model_keys() -> dict[str, Any]:
@@ -40,8 +41,9 @@ async def model_keys() -> dict[str, Any]:
     return {name: (info.get("models") if info else f"unreachable-{uuid.uuid4()}") for name, info in zip(SERVICE_NAMES, infos)}
 
 
-async def _run_phase(name: str, call: Any, phases: dict[str, PhaseRecord], request_id: str) -> dict[str, Any]:
-    """Run one phase task, record it, and turn its failure into PhaseFailed."""
+async def _run_phase(name: str, call: Any, phases: dict[str, PhaseRecord], request_id: str, page: int | None = None
+                     ) -> dict[str, Any]:
+    """Run one phase task, record it (a page's record is merged into its phase's), turn its failure into PhaseFailed."""
     started = time.perf_counter()
     state: State[Any] = await call
     elapsed = time.perf_counter() - started
@@ -52,12 +54,19 @@ async def _run_phase(name: str, call: Any, phases: dict[str, PhaseRecord], reque
         record_error = {"code": getattr(error, "code", None), "message": str(error)}
         if isinstance(error, ServiceCallError):
             record_error = {"code": error.code.value, "message": error.message, "details": error.details, "retryable": error.retryable}
-        phases[name] = PhaseRecord(status="failed", processing_time=elapsed, error=record_error)
-        raise PhaseFailed(name, error, request_id)
+        if page is not None:
+            record_error["page"] = page
+        phases[name] = PhaseRecord(status="failed", processing_time=elapsed + _time_of(phases.get(name)), error=record_error)
+        raise PhaseFailed(name, error, request_id, page)
     output = await state.aresult()
-    phases[name] = PhaseRecord(status="cached" if state.name == "Cached" else "completed", processing_time=elapsed,
-                               service_time=output.get("processing_time"), result=output["data"])
+    record = PhaseRecord(status="cached" if state.name == "Cached" else "completed", processing_time=elapsed,
+                         service_time=output.get("processing_time"), result=output["data"])
+    phases[name] = record if name not in phases else phases[name].merged_with(record)
     return output["data"]
+
+
+def _time_of(record: PhaseRecord | None) -> float:
+    return record.processing_time if record is not None else 0.0
 
 
 def new_request_id(sha: str) -> str:
@@ -65,13 +74,14 @@ def new_request_id(sha: str) -> str:
     return f"iris-{sha[:12]}-{uuid.uuid4().hex[:8]}"
 
 
-def preprocess_key(sha: str, apply_unwarping: bool, enhance_quality: bool, models: dict[str, Any]) -> str:
-    """Phase 1's cache key, the root of every later phase's key; `process_folder` runs phase 1 ahead under it."""
-    return phase_key(sha, "preprocess", {"unwarp": apply_unwarping, "enhance": enhance_quality}, models["image-processor"])
+def preprocess_key(sha: str, apply_unwarping: bool, enhance_quality: bool, models: dict[str, Any], page: int = 0) -> str:
+    """Phase 1's cache key for one page, the root of every later phase's key for that page; `process_folder` runs
+    page 0's phase 1 ahead under it."""
+    return phase_key(sha, "preprocess", {"unwarp": apply_unwarping, "enhance": enhance_quality, "page": page}, models["image-processor"])
 
 
 def processed_page_png(preprocess_data: dict[str, Any]) -> bytes:
-    """The first processed page as PNG bytes: what phases 2-6 work on."""
+    """The processed page of a one-page /process answer as PNG bytes: what phases 2-6 work on."""
     return base64.b64decode(preprocess_data["pages"][0]["image_base64"])
 
 
@@ -92,13 +102,17 @@ async def process_document(
     request_id: str | None = None,
     embedding: BatchedEmbedding | None = None,
 ) -> dict[str, Any]:
-    """Scan -> preprocess -> embed -> ocr -> classify -> extract. The page is read (phase 5) before it is
-    classified: the classifier uses its words, and extraction (phase 6) reuses the same OCR result.
-    `document_type` skips the classifier's decision only for extraction (the classifier still runs and its
-    answer is recorded).
+    """Scan -> preprocess -> embed -> ocr -> classify -> extract, for a document of one or more pages (PDF, TIFF).
+
+    Page by page: phase 1 and OCR (phase 5) run for each page in turn, each cached under the page's content key,
+    and only one processed page is held at a time. The first page's image is embedded (phase 2); the document is
+    classified once (phases 3-4) from that embedding and the words of every page; extraction (phase 6) reads the
+    OCR of all pages together, and, unless `document_type` is given, chooses among the classifier's candidate
+    types the one whose schema fills best (`routing` in the result records every type tried and why).
+    `document_type` fixes the type for extraction (the classifier still runs and its answer is recorded).
 
     `request_id` and `embedding` are set by `process_folder`: the X-Request-ID its phase-1 look-ahead used for
-    this document, and the page's vector from a batch /embed call (this run then makes no /embed call of its
+    this document, and page 0's vector from a batch /embed call (this run then makes no /embed call of its
     own and records the batch). Run alone, leave both unset."""
     logger = get_run_logger()
     source = Path(path)
@@ -110,50 +124,72 @@ async def process_document(
     models = await model_keys()
     phases: dict[str, PhaseRecord] = {}
     name = source.name
-
-    key1 = preprocess_key(sha, apply_unwarping, enhance_quality, models)
-    pre = await _run_phase("preprocess", preprocess(document, name, apply_unwarping, enhance_quality, phase_key=key1,
-                                                    request_id=request_id, return_state=True), phases, request_id)
-    page_png = processed_page_png(pre)
-    phases["preprocess"].result = _without_images(pre)
-
-    key2 = phase_key(key1, "embed", {}, models["ml-embeddings"])
     if embedding is not None and embedding.content_sha256 != sha:
         logger.warning("the batch embedded another version of %s: embedding it again request_id=%s", name, request_id)
         embedding = None
-    if embedding is None:
-        vector = await _embed_phase(page_png, name, key2, phases, request_id)
-    else:
-        phases["embed"] = embedding.record()
-        vector = embedding.embedding
-        logger.info("phase 2 embed %s: done in a batch of %d, request_id=%s", name, embedding.batch_size, embedding.batch_request_id)
 
-    key_ocr = phase_key(key1, "ocr", {}, models["ocr-extractor"])
-    read = await _run_phase("ocr", ocr(page_png, name, phase_key=key_ocr, request_id=request_id, return_state=True), phases, request_id)
-    phases["ocr"].result = _ocr_summary(read)  # the lines themselves are in the extract phase, on the original scan
+    page_count, page, vector = 1, 0, None
+    reads: list[dict[str, Any]] = []
+    transforms: list[list[list[float]] | None] = []
+    ocr_keys: list[str] = []
+    key2 = ""
+    while page < page_count:
+        key1 = preprocess_key(sha, apply_unwarping, enhance_quality, models, page)
+        pre = await _run_phase("preprocess", preprocess(document, name, apply_unwarping, enhance_quality, phase_key=key1,
+                                                        request_id=request_id, page=page, return_state=True),
+                               phases, request_id, page)
+        page_count = int(pre.get("page_count", 1))
+        page_png = processed_page_png(pre)
+        phases["preprocess"].result = _without_images(phases["preprocess"].result)
+        transforms.append(pre["pages"][0].get("transform"))
+        if page == 0:
+            key2 = phase_key(key1, "embed", {}, models["ml-embeddings"])
+            if embedding is None:
+                vector = await _embed_phase(page_png, name, key2, phases, request_id)
+            else:
+                phases["embed"] = embedding.record()
+                vector = embedding.embedding
+                logger.info("phase 2 embed %s: done in a batch of %d, request_id=%s", name, embedding.batch_size, embedding.batch_request_id)
+        key_ocr = phase_key(key1, "ocr", {}, models["ocr-extractor"])
+        read = await _run_phase("ocr", ocr(page_png, name, phase_key=key_ocr, request_id=request_id, page=page, return_state=True),
+                                phases, request_id, page)
+        del page_png  # one processed page in memory at a time
+        reads.append(read["ocr"])
+        ocr_keys.append(key_ocr)
+        page += 1
+    phases["ocr"].result = _ocr_summary(reads, phases["ocr"])  # the lines themselves went to the extract phase
+    text_key = phase_key(ocr_keys[0], "ocr-pages", {"pages": ocr_keys}, {})
 
-    key3 = phase_key(key2, "classify", {"text": key_ocr}, models["ml-classifier"])
-    cls = await _run_phase("classify", classify(vector, name, phase_key=key3, request_id=request_id, text=read["ocr"]["text"],
-                                                return_state=True), phases, request_id)
-    doc_type = document_type or cls["predicted_class"]
+    key3 = phase_key(key2, "classify", {"text": text_key}, models["ml-classifier"])
+    text = "\n".join(read["text"] for read in reads)
+    cls = await _run_phase("classify", classify(vector, name, phase_key=key3, request_id=request_id, text=text, return_state=True),
+                           phases, request_id)
 
-    key4 = phase_key(key_ocr, "extract", {"type": doc_type, "threshold": confidence_threshold}, models["ocr-extractor"])
-    ext = await _run_phase("extract", extract(page_png, name, doc_type, confidence_threshold, phase_key=key4,
-                                              request_id=request_id, source_transform=pre["pages"][0].get("transform"),
-                                              ocr=read["ocr"], return_state=True), phases, request_id)
-
+    candidates = None if document_type else _candidates(cls)
+    key4 = phase_key(text_key, "extract", {"type": document_type, "candidates": candidates, "threshold": confidence_threshold},
+                     models["ocr-extractor"])
+    ext = await _run_phase("extract", extract(reads, name, confidence_threshold, phase_key=key4, request_id=request_id,
+                                              document_type=document_type, candidates=candidates, source_transforms=transforms,
+                                              return_state=True), phases, request_id)
+    routing = ext["routing"]
+    chosen = routing["chosen"]
+    type_confidence = routing["confidence"] if document_type is None else None
     result = PipelineResult(
         pipeline_id=str(get_run_context().flow_run.id),  # type: ignore[union-attr]
         source=str(source),
         content_sha256=sha,
         request_id=request_id,
+        page_count=page_count,
         phases=phases,
-        document_type=doc_type,
+        document_type=chosen,
+        document_type_confidence=type_confidence,
+        document_type_needs_review=document_type is None and bool(routing["needs_review"] or cls.get("needs_review")),
+        routing=routing,
         final_extraction=ext.get("structured_document"),
         total_processing_time=round(time.perf_counter() - started, 4),
         pipeline_summary=summarise(phases),
     )
-    logger.info("document %s done as %s in %.2fs (bottleneck: %s) request_id=%s", name, doc_type,
+    logger.info("document %s (%d page(s)) done as %s in %.2fs (bottleneck: %s) request_id=%s", name, page_count, chosen,
                 result.total_processing_time, result.pipeline_summary.bottleneck_phase, request_id)
     logger.debug("service calls of this process: %s", iris_client().snapshot())
     if publish_artifacts:
@@ -161,11 +197,21 @@ async def process_document(
     return result.model_dump(mode="json")
 
 
-def _ocr_summary(read: dict[str, Any]) -> dict[str, Any]:
-    """Phase-5 record for the result JSON: what was read, not the lines again."""
-    found = read["ocr"]
-    return {"engine": found["engine"], "language": found["language"], "mean_confidence": found["mean_confidence"],
-            "lines": len(found["lines"]), "characters": len(found["text"]), "timings": read.get("timings", {})}
+def _candidates(classification: dict[str, Any]) -> dict[str, float]:
+    """The classifier's probabilities, rounded so that the extract phase's cache key is stable."""
+    scores = classification.get("scores") or {classification["predicted_class"]: 1.0}
+    return {label: round(float(p), 4) for label, p in scores.items()}
+
+
+def _ocr_summary(reads: list[dict[str, Any]], record: PhaseRecord) -> dict[str, Any]:
+    """Phase-5 record for the result JSON: what was read on each page, not the lines again."""
+    per_page = [{"page": i, "language": r["language"], "mean_confidence": r["mean_confidence"], "lines": len(r["lines"]),
+                 "characters": len(r["text"])} for i, r in enumerate(reads)]
+    lines = sum(p["lines"] for p in per_page)
+    mean = sum(p["mean_confidence"] * p["lines"] for p in per_page) / lines if lines else 0.0
+    timings = record.result.get("timings", {}) if isinstance(record.result, dict) else {}
+    return {"engine": reads[0]["engine"], "language": reads[0]["language"], "mean_confidence": round(mean, 4), "lines": lines,
+            "characters": sum(p["characters"] for p in per_page), "timings": timings, "pages": per_page}
 
 
 async def _embed_phase(page_png: bytes, name: str, key: str, phases: dict[str, PhaseRecord], request_id: str) -> list[float]:
@@ -179,9 +225,13 @@ async def _embed_phase(page_png: bytes, name: str, key: str, phases: dict[str, P
 
 async def _publish(result: PipelineResult) -> None:
     rows = fields_table(result.final_extraction)
-    lines = [f"### {Path(result.source).name}: {result.document_type}", "",
-             f"request id `{result.request_id}`, {result.total_processing_time:.2f} s", "",
-             "| field | value | confidence | needs review |", "|---|---|---|---|"]
-    lines += [f"| {r['field']} | {r['value'].replace('|', '/')} | {r['confidence']:.2f} | {'yes' if r['needs_review'] else ''} |" for r in rows]
+    routing = result.routing or {}
+    review = " (type needs review)" if result.document_type_needs_review else ""
+    lines = [f"### {Path(result.source).name}: {result.document_type}{review}", "",
+             f"{result.page_count} page(s), request id `{result.request_id}`, {result.total_processing_time:.2f} s", "",
+             f"type: {routing.get('reason', '')}", "",
+             "| field | value | page | confidence | needs review |", "|---|---|---|---|---|"]
+    lines += [f"| {r['field']} | {r['value'].replace('|', '/')} | {r['page']} | {r['confidence']:.2f} | {'yes' if r['needs_review'] else ''} |"
+              for r in rows]
     await acreate_markdown_artifact(markdown="\n".join(lines), key="extracted-fields", description="Fields extracted from the document")
     await acreate_table_artifact(table=timings_table(result.phases), key="phase-timings", description="Seconds per phase")

@@ -78,6 +78,7 @@ async def _process_one(
         "content_sha256": item.sha,
         "pipeline_version": PIPELINE_VERSION,
         "phase": getattr(error, "phase", None),
+        "page": getattr(error, "page", None),
         "code": getattr(error, "code", "GEN001"),
         "request_id": getattr(error, "request_id", None),
         "message": str(error),

@@ -5,7 +5,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 # "2": the page is read (phase 5, ocr) before it is classified; a batch re-run redoes outputs written by "1"
-PIPELINE_VERSION = "2"
+# "3": every page of a document goes through the pipeline, and the extractor routes the type (`routing`)
+PIPELINE_VERSION = "3"
 
 
 class PhaseRecord(BaseModel):
@@ -14,6 +15,21 @@ class PhaseRecord(BaseModel):
     service_time: float | None = Field(default=None, description="seconds the service spent, as it reported")
     result: dict[str, Any] = Field(default_factory=dict)
     error: dict[str, Any] | None = None
+
+    def merged_with(self, later: "PhaseRecord") -> "PhaseRecord":
+        """This phase's record after one more page: times add up, page lists join, and it is `cached` only if
+        every page was a cache hit."""
+        status = "cached" if self.status == later.status == "cached" else "completed"
+        service = None if self.service_time is None and later.service_time is None else (self.service_time or 0.0) + (later.service_time or 0.0)
+        result = dict(self.result)
+        for key, value in later.result.items():
+            if isinstance(value, list) and isinstance(result.get(key), list):
+                result[key] = [*result[key], *value]
+            elif isinstance(value, dict) and key == "timings":
+                result[key] = {k: round(result[key].get(k, 0.0) + v, 4) for k, v in value.items()}
+            else:
+                result.setdefault(key, value)
+        return PhaseRecord(status=status, processing_time=self.processing_time + later.processing_time, service_time=service, result=result)
 
 
 class BatchedEmbedding(BaseModel):
@@ -49,8 +65,12 @@ class PipelineResult(BaseModel):
     source: str
     content_sha256: str
     request_id: str
+    page_count: int = 1
     phases: dict[str, PhaseRecord]
-    document_type: str | None
+    document_type: str | None = Field(description="the type extracted: given, or chosen by routing")
+    document_type_confidence: float | None = Field(default=None, description="the classifier's probability of that type (null when given)")
+    document_type_needs_review: bool = Field(default=False, description="the type is uncertain: check it before trusting the fields")
+    routing: dict[str, Any] | None = Field(default=None, description="the extractor's record of the types tried and why one was chosen")
     final_extraction: dict[str, Any] | None
     total_processing_time: float
     pipeline_summary: PipelineSummary
@@ -72,7 +92,7 @@ def fields_table(extraction: dict[str, Any] | None) -> list[dict[str, Any]]:
     for name, field in ((extraction or {}).get("fields") or {}).items():
         if isinstance(field, dict):
             value = field.get("value")
-            rows.append({"field": name, "value": "" if value is None else str(value)[:120],
+            rows.append({"field": name, "value": "" if value is None else str(value)[:120], "page": int(field.get("page") or 0),
                          "confidence": round(float(field.get("confidence") or 0.0), 3),
                          "needs_review": bool(field.get("needs_review", False))})
     return rows

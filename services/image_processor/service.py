@@ -6,7 +6,7 @@ import numpy as np
 
 from iris_common.contract.preprocess import ImageSize, Operation, ProcessedPage, ProcessOptions, ProcessResult, QualityMeasures
 from iris_common.errors import ImageProcessingFailed, IrisError
-from iris_common.io.images import encode_png_base64
+from iris_common.io.images import DecodedDocument, encode_png_base64
 
 from image_processor.core.orientation import ReadConfidence
 from image_processor.core.pipeline import PageResult, process_page
@@ -39,17 +39,16 @@ def to_payload(index: int, page: PageResult) -> ProcessedPage:
 
 
 def process_document(
-    source_format: str,
-    pages: list[np.ndarray],
+    document: DecodedDocument,
     options: ProcessOptions,
     settings: ImageProcessorSettings,
     read_lines: ReadConfidence | None = None,
 ) -> tuple[ProcessResult, list[str]]:
-    """Process every page; an unexpected OpenCV failure becomes IP001 (retryable) naming the page."""
+    """Process the decoded pages; an unexpected OpenCV failure becomes IP001 (retryable) naming the page."""
     config = settings.pipeline_config(apply_unwarping=options.apply_unwarping, enhance_quality=options.enhance_quality)
     out: list[ProcessedPage] = []
     warnings: list[str] = []
-    for index, image in enumerate(pages):
+    for index, image in enumerate(document.pages, start=document.first_page):
         try:
             result = process_page(image, config, read_lines)
         except IrisError:
@@ -64,4 +63,4 @@ def process_document(
         if result.skew.confidence < config.min_skew_confidence:
             warnings.append(f"page {index + 1}: no clear text lines; skew not corrected")
         out.append(to_payload(index, result))
-    return ProcessResult(source_format=source_format, page_count=len(out), options=options, pages=out), warnings
+    return ProcessResult(source_format=document.format, page_count=document.page_count, options=options, pages=out), warnings

@@ -1,6 +1,9 @@
-"""Phase 6: ocr-extractor /extract_json: per-type field extraction to JSON, from phase 5's OCR when given."""
+"""Phase 6: ocr-extractor /extract: per-type field extraction to JSON from phase 5's OCR of every page.
 
-import json
+Only the OCR travels (no image): the extractor needs the words and their boxes. Without a `document_type` the
+classifier's `candidates` go along and the extractor keeps the type whose schema fills best (its `routing`
+record says which types were tried and why one was chosen)."""
+
 from typing import Any
 
 from prefect import get_run_logger, task
@@ -13,19 +16,18 @@ SERVICE = "ocr-extractor"
 
 @task(name="extract", task_run_name="extract-{filename}", **phase_options(SERVICE))
 async def extract(
-    page_png: bytes, filename: str, document_type: str, confidence_threshold: float, *, phase_key: str, request_id: str,
-    source_transform: list[list[float]] | None = None, ocr: dict[str, Any] | None = None,
+    pages: list[dict[str, Any]], filename: str, confidence_threshold: float, *, phase_key: str, request_id: str,
+    document_type: str | None = None, candidates: dict[str, float] | None = None,
+    source_transforms: list[list[list[float]] | None] | None = None,
 ) -> dict[str, Any]:
-    """`source_transform` is phase 1's original -> processed matrix of the page: with it, every box comes back
-    in the coordinates of the uploaded scan. `ocr` is phase 5's result for this page: the service reuses it
-    instead of reading the page again (without it, it reads the page itself)."""
+    """`pages`: the `data.ocr` of each page's /ocr call, in order. `source_transforms`: phase 1's original ->
+    processed matrix of each page: with them, every box comes back in the coordinates of the uploaded scan."""
     logger = get_run_logger()
-    logger.info("phase 6 extract %s as %s request_id=%s", filename, document_type, request_id)
-    data = {"document_type": document_type, "confidence_threshold": str(confidence_threshold)}
-    if source_transform is not None:
-        data["source_transform"] = json.dumps(source_transform)
-    if ocr is not None:
-        data["ocr"] = json.dumps(ocr)
-    return await call_phase(SERVICE, "/extract_json", request_id=request_id,
-        files={"file": (f"{filename}.png", page_png, "image/png")}, data=data,
-    )
+    logger.info("phase 6 extract %s (%d page(s)) as %s request_id=%s", filename, len(pages), document_type or "the best-filling candidate",
+                request_id)
+    body = {"pages": pages, "document_type": document_type, "candidates": candidates,
+            "confidence_threshold": confidence_threshold, "source_transforms": source_transforms}
+    result = await call_phase(SERVICE, "/extract", request_id=request_id, json_body=body)
+    routing = result["data"]["routing"]
+    logger.info("extracted %s as %s: %s", filename, routing["chosen"], routing["reason"])
+    return result

@@ -11,10 +11,11 @@ from iris_flows.policies import phase_options
 SERVICE = "ocr-extractor"
 
 
-@task(name="ocr", task_run_name="ocr-{filename}", **phase_options(SERVICE))
-async def ocr(page_png: bytes, filename: str, *, phase_key: str, request_id: str) -> dict[str, Any]:
+@task(name="ocr", task_run_name="ocr-{filename}-p{page}", **phase_options(SERVICE))
+async def ocr(page_png: bytes, filename: str, *, phase_key: str, request_id: str, page: int = 0) -> dict[str, Any]:
+    """One processed page (the document's page `page`), read on its own."""
     logger = get_run_logger()
-    logger.info("phase 5 ocr %s request_id=%s", filename, request_id)
+    logger.info("phase 5 ocr %s page %d request_id=%s", filename, page, request_id)
     result = await call_phase(SERVICE, "/ocr", request_id=request_id, files={"file": (f"{filename}.png", page_png, "image/png")})
     read = result["data"]["ocr"]
     logger.info("read %d lines of %s (%s, mean confidence %.2f)", len(read["lines"]), filename, read["language"], read["mean_confidence"])

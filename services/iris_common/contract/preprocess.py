@@ -78,6 +78,6 @@ class ProcessedPage(BaseModel):
 
 class ProcessResult(BaseModel):
     source_format: str = Field(description="format recognised from the file's bytes: jpeg, png, tiff, bmp, webp, pdf")
-    page_count: int
+    page_count: int = Field(description="pages in the uploaded document (all of them are in `pages` unless one `page` was asked for)")
     options: ProcessOptions
     pages: list[ProcessedPage]

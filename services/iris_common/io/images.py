@@ -70,25 +70,41 @@ def _pil_to_bgr(img: Image.Image) -> np.ndarray:
     return cv2.cvtColor(arr, cv2.COLOR_RGB2BGR)
 
 
-def _decode_raster(data: bytes, fmt: str, limits: DecodeLimits) -> list[np.ndarray]:
+def _selected(count: int, page: int | None, limits: DecodeLimits, what: str) -> range:
+    """The page indices to decode: all of them, or the one asked for. A document over the page limit is refused
+    whole (never cut silently), also when one page is asked for, so every caller sees the same answer."""
+    if count > limits.max_pdf_pages:
+        raise InvalidInput(
+            f"the {what} has {count} pages; at most {limits.max_pdf_pages} are accepted (MAX_PDF_PAGES)",
+            details={"pages": count, "max_pages": limits.max_pdf_pages},
+        )
+    if page is None:
+        return range(count)
+    if not 0 <= page < count:
+        raise InvalidInput(f"page {page} does not exist: the {what} has {count} page(s), numbered from 0",
+                           details={"field": "page", "pages": count})
+    return range(page, page + 1)
+
+
+def _decode_raster(data: bytes, fmt: str, limits: DecodeLimits, page: int | None) -> tuple[int, list[np.ndarray]]:
     try:
         img = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, OSError) as exc:
         raise InvalidInput(f"cannot read the {fmt} image: {exc}") from exc
     pages: list[np.ndarray] = []
     n_frames = getattr(img, "n_frames", 1) if fmt == "tiff" else 1
-    for index in range(min(n_frames, limits.max_pdf_pages)):
-        img.seek(index)
-        _check_size(img.width, img.height, limits, f"page {index + 1}" if n_frames > 1 else "the image")
+    for index in _selected(n_frames, page, limits, f"{fmt} image"):
         try:
+            img.seek(index)
+            _check_size(img.width, img.height, limits, f"page {index + 1}" if n_frames > 1 else "the image")
             img.load()
             pages.append(_pil_to_bgr(img))
-        except (OSError, ValueError, SyntaxError) as exc:  # truncated or corrupt data
+        except (OSError, ValueError, SyntaxError, EOFError) as exc:  # truncated or corrupt data
             raise InvalidInput(f"the {fmt} image is damaged or truncated: {exc}") from exc
-    return pages
+    return n_frames, pages
 
 
-def _decode_pdf(data: bytes, limits: DecodeLimits) -> list[np.ndarray]:
+def _decode_pdf(data: bytes, limits: DecodeLimits, page: int | None) -> tuple[int, list[np.ndarray]]:
     import pypdfium2 as pdfium
 
     try:
@@ -98,23 +114,30 @@ def _decode_pdf(data: bytes, limits: DecodeLimits) -> list[np.ndarray]:
     try:
         if len(pdf) == 0:
             raise InvalidInput("the PDF has no pages")
-        if len(pdf) > limits.max_pdf_pages:
-            raise InvalidInput(f"the PDF has {len(pdf)} pages; at most {limits.max_pdf_pages} are accepted")
         scale = PDF_RENDER_DPI / 72
         pages = []
-        for index in range(len(pdf)):
-            page = pdf[index]
-            width, height = (round(v * scale) for v in page.get_size())
+        for index in _selected(len(pdf), page, limits, "PDF"):
+            pdf_page = pdf[index]
+            width, height = (round(v * scale) for v in pdf_page.get_size())
             _check_size(width, height, limits, f"PDF page {index + 1}")
-            pil = page.render(scale=scale).to_pil()
+            pil = pdf_page.render(scale=scale).to_pil()
             pages.append(_pil_to_bgr(pil))
-        return pages
+        return len(pdf), pages
     finally:
         pdf.close()
 
 
-def decode_document(data: bytes, limits: DecodeLimits) -> tuple[str, list[np.ndarray]]:
-    """Return (format, pages). Raises InvalidInput (VAL001) for anything that is not a readable image or PDF."""
+@dataclass(frozen=True)
+class DecodedDocument:
+    format: str
+    page_count: int  # pages in the uploaded document
+    first_page: int  # index of pages[0] in the document
+    pages: list[np.ndarray]
+
+
+def decode_pages(data: bytes, limits: DecodeLimits, page: int | None = None) -> DecodedDocument:
+    """Decode every page, or only `page` (0-based): a caller that works page by page never holds the others.
+    Raises InvalidInput (VAL001) for anything that is not a readable image or PDF, or a page that does not exist."""
     if not data:
         raise InvalidInput("the file is empty (0 bytes)")
     fmt = sniff_format(data)
@@ -124,8 +147,14 @@ def decode_document(data: bytes, limits: DecodeLimits) -> tuple[str, list[np.nda
             details={"first_bytes": data[:16].hex()},
             http_status=415,
         )
-    pages = _decode_pdf(data, limits) if fmt == "pdf" else _decode_raster(data, fmt, limits)
-    return fmt, pages
+    count, pages = _decode_pdf(data, limits, page) if fmt == "pdf" else _decode_raster(data, fmt, limits, page)
+    return DecodedDocument(format=fmt, page_count=count, first_page=page or 0, pages=pages)
+
+
+def decode_document(data: bytes, limits: DecodeLimits) -> tuple[str, list[np.ndarray]]:
+    """Return (format, every page). Raises InvalidInput (VAL001) as `decode_pages` does."""
+    decoded = decode_pages(data, limits)
+    return decoded.format, decoded.pages
 
 
 def encode_png(image: np.ndarray) -> bytes:

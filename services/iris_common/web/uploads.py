@@ -4,7 +4,7 @@ import numpy as np
 from fastapi import UploadFile
 
 from iris_common.errors import InvalidInput
-from iris_common.io.images import DecodeLimits, decode_document
+from iris_common.io.images import DecodedDocument, DecodeLimits, decode_document, decode_pages
 from iris_common.settings import ServiceSettings
 
 
@@ -34,3 +34,8 @@ def limits_of(settings: ServiceSettings) -> DecodeLimits:
 def read_pages(file: UploadFile, settings: ServiceSettings) -> tuple[str, list[np.ndarray]]:
     """Read and decode an upload: (format, pages as BGR arrays)."""
     return decode_document(read_upload(file, settings), limits_of(settings))
+
+
+def read_document(file: UploadFile, settings: ServiceSettings, page: int | None = None) -> DecodedDocument:
+    """Read and decode an upload, every page or only `page` (0-based), knowing how many pages it has."""
+    return decode_pages(read_upload(file, settings), limits_of(settings), page)

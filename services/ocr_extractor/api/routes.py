@@ -1,4 +1,5 @@
-"""Routes of the ocr-extractor: `POST /ocr`, `POST /extract_json`, `GET /schemas`, `GET /schemas/{type}` and
+"""Routes of the ocr-extractor: `POST /ocr`, `POST /extract` (JSON: from the pages' OCR, type given or routed),
+`POST /extract_json` (multipart: a file, read or with its OCR supplied), `GET /schemas`, `GET /schemas/{type}` and
 `GET /engines`."""
 
 import json
@@ -19,16 +20,19 @@ from iris_common.contract.extraction import (
     OcrResponse,
     OcrResult,
     SchemaList,
+    StructuredDocument,
     SchemaSummary,
 )
+from iris_common.contract.routing import ExtractRequest, ExtractResponse, RoutingDecision
 from iris_common.errors import InvalidInput, IrisError
 from iris_common.web.responses import envelope
 from iris_common.web.uploads import read_pages
 
 from ocr_extractor.api.deps import RuntimeDep, SettingsDep
 from ocr_extractor.core.document import extract_document
-from ocr_extractor.core.geometry import TransformError, as_matrix, to_original
-from ocr_extractor.core.layout import mismatches
+from ocr_extractor.core.geometry import TransformError, as_matrix, document_in_original, ocr_in_original
+from ocr_extractor.core.layout import join_pages, mismatches
+from ocr_extractor.core.routing import given_type, route
 from ocr_extractor.core.schemas import field_names, json_schema, schema_errors, schema_id
 from ocr_extractor.models.runtime import OcrRuntime
 
@@ -66,16 +70,28 @@ def _transforms(value: str | None, pages: int) -> list[Any] | None:
         return None
     try:
         parsed = json.loads(value)
-        if isinstance(parsed, list) and parsed and isinstance(parsed[0], list) and parsed[0] and isinstance(parsed[0][0], (int, float)):
-            parsed = [parsed]
+    except ValueError as exc:
+        raise _bad_transform(str(exc)) from None
+    if isinstance(parsed, list) and parsed and isinstance(parsed[0], list) and parsed[0] and isinstance(parsed[0][0], (int, float)):
+        parsed = [parsed]
+    return _matrices(parsed, pages)
+
+
+def _matrices(parsed: Any, pages: int) -> list[Any]:
+    """One checked, invertible matrix (or None) per page."""
+    try:
         if not isinstance(parsed, list) or len(parsed) > pages:
             raise TransformError(f"expected a 3x3 matrix or a list of at most {pages} (one per page)")
         return [as_matrix(m) if m is not None else None for m in parsed]
     except (ValueError, TransformError) as exc:
-        raise InvalidInput(
-            f"source_transform is not a usable 3x3 transform: {exc}",
-            details={"field": "source_transform", "expected": "JSON 3x3 matrix, original -> processed pixels"},
-        ) from None
+        raise _bad_transform(str(exc)) from None
+
+
+def _bad_transform(problem: str) -> InvalidInput:
+    return InvalidInput(
+        f"source_transform is not a usable 3x3 transform: {problem}",
+        details={"field": "source_transform", "expected": "JSON 3x3 matrix, original -> processed pixels"},
+    )
 
 
 def _no_constant(name: str) -> float:
@@ -123,6 +139,45 @@ class SchemaViolation(IrisError):
     code = ErrorCode.GENERAL
 
 
+def _structured(
+    runtime: OcrRuntime, settings: SettingsDep, ocr: OcrResult, threshold: float, transforms: list[Any] | None, *,
+    document_type: DocumentType | None = None, candidates: dict[DocumentType, float] | None = None,
+) -> tuple[StructuredDocument, RoutingDecision]:
+    """The structured document of the given type, or of the candidate type whose schema fills best (core.routing),
+    checked against the type's published schema, with boxes mapped back through `transforms` when given."""
+
+    def extract(doc_type: DocumentType) -> StructuredDocument:
+        return extract_document(ocr, doc_type, confidence_threshold=threshold, default_day_first=settings.date_day_first,
+                                calibration=runtime.calibration)
+
+    if document_type is not None:
+        structured = extract(document_type)
+        decision = given_type(structured)
+    else:
+        structured, decision = route(candidates or {}, extract)
+    violations = schema_errors(structured)
+    if violations:
+        raise SchemaViolation(
+            f"the {structured.document_type.value} output violates its schema {schema_id(structured.document_type)}",
+            details={"violations": violations[:20], "schema": schema_id(structured.document_type)},
+        )
+    if transforms is not None:
+        structured = document_in_original(structured, transforms)
+    return structured, decision
+
+
+def _joined_pages(pages: list[OcrResult]) -> OcrResult:
+    """The document's OCR from its pages' results; each must be as `/ocr` returned it (processed coordinates)."""
+    for i, page in enumerate(pages):
+        if page.coordinate_space != "processed":
+            raise _bad_ocr(f"page {i} is in {page.coordinate_space!r} coordinates; send it as /ocr returned it ('processed')")
+    ocr = join_pages(pages)
+    problems = mismatches(ocr, [(p.width, p.height) for p in ocr.pages])
+    if problems:
+        raise _bad_ocr(f"is not consistent: {'; '.join(problems[:3])}", problems=problems[:20])
+    return ocr
+
+
 @router.post("/ocr", response_model=Envelope[OcrResponse])
 def recognise(
     request: Request,
@@ -136,6 +191,25 @@ def recognise(
     ocr, ocr_seconds = _recognise(runtime, pages)
     result = OcrResponse(ocr=ocr, source_format=source_format, timings={"ocr": ocr_seconds})
     return envelope(request, result, metadata={"engine": ocr.engine, "pages": len(pages)})
+
+
+@router.post("/extract", response_model=Envelope[ExtractResponse])
+def extract_from_ocr(request: Request, settings: SettingsDep, runtime: RuntimeDep, body: ExtractRequest) -> Envelope[Any]:
+    """Extract from OCR already done, one `/ocr` result per page (no image travels again). With `candidates` (the
+    classifier's scores) the extractor tries the types worth trying and keeps the one whose schema fills best;
+    `data.routing` records every type tried and why one was chosen."""
+    ocr = _joined_pages(body.pages)
+    transforms = _matrices(body.source_transforms, len(ocr.pages)) if body.source_transforms else None
+    threshold = _threshold(body.confidence_threshold, settings.default_confidence_threshold)
+    started = time.perf_counter()
+    structured, decision = _structured(runtime, settings, ocr, threshold, transforms, document_type=body.document_type,
+                                       candidates=body.candidates)
+    result = ExtractResponse(structured_document=structured, routing=decision, pages=len(ocr.pages),
+                             timings={"extraction": round(time.perf_counter() - started, 4)})
+    warnings = [f"{name}: below the confidence threshold or not found" for name in structured.fields_needing_review]
+    if decision.needs_review:
+        warnings.append(f"document type {decision.chosen.value} needs review: {decision.reason}")
+    return envelope(request, result, warnings=warnings, metadata={"pages": len(ocr.pages), "routing": decision.reason})
 
 
 @router.post("/extract_json", response_model=Envelope[ExtractionResult])
@@ -168,16 +242,9 @@ def extract_json(
     supplied = _supplied_ocr(ocr, pages)
     ocr_result, ocr_seconds = (supplied, 0.0) if supplied is not None else _recognise(runtime, pages)
     started = time.perf_counter()
-    structured = extract_document(ocr_result, doc_type, confidence_threshold=threshold, default_day_first=settings.date_day_first,
-                                  calibration=runtime.calibration)
+    structured, _ = _structured(runtime, settings, ocr_result, threshold, transforms, document_type=doc_type)
     if transforms is not None:
-        ocr_result, structured = to_original(ocr_result, structured, transforms)
-    violations = schema_errors(structured)
-    if violations:
-        raise SchemaViolation(
-            f"the {doc_type.value} output violates its schema {schema_id(doc_type)}",
-            details={"violations": violations[:20], "schema": schema_id(doc_type)},
-        )
+        ocr_result = ocr_in_original(ocr_result, transforms)
     result = ExtractionResult(
         ocr=ocr_result,
         structured_document=structured,

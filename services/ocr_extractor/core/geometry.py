@@ -8,7 +8,7 @@ turn a rectangle into a quadrilateral); polygons are mapped point by point.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -46,16 +46,15 @@ def _box(matrix: np.ndarray | None, box: list[float] | None) -> list[float] | No
     return map_box(matrix, box) if matrix is not None and box is not None else box
 
 
-def to_original(
-    ocr: OcrResult, document: StructuredDocument, transforms: Sequence[np.ndarray | None]
-) -> tuple[OcrResult, StructuredDocument]:
-    """Copies of the OCR result and the structured document with every box of page i mapped by
-    transforms[i]^-1 (pages without a transform keep their boxes). Marks both `coordinate_space=original`."""
+def _inverses(transforms: Sequence[np.ndarray | None]) -> Callable[[int], np.ndarray | None]:
     inverses = [np.linalg.inv(t) if t is not None else None for t in transforms]
+    return lambda page: inverses[page] if page < len(inverses) else None
 
-    def inv(page: int) -> np.ndarray | None:
-        return inverses[page] if page < len(inverses) else None
 
+def ocr_in_original(ocr: OcrResult, transforms: Sequence[np.ndarray | None]) -> OcrResult:
+    """A copy of the OCR result with every box of page i mapped by transforms[i]^-1 (pages without a transform
+    keep their boxes), marked `coordinate_space=original`."""
+    inv = _inverses(transforms)
     ocr = ocr.model_copy(deep=True)
     for line in ocr.lines:
         m = inv(line.page)
@@ -65,7 +64,12 @@ def to_original(
     for word in ocr.words:
         word.bbox = _box(inv(word.page), word.bbox)  # type: ignore[assignment]
     ocr.coordinate_space = "original"
+    return ocr
 
+
+def document_in_original(document: StructuredDocument, transforms: Sequence[np.ndarray | None]) -> StructuredDocument:
+    """A copy of the structured document with every box mapped as `ocr_in_original` maps the OCR."""
+    inv = _inverses(transforms)
     doc = document.model_copy(deep=True)
     for f in doc.fields.values():
         f.bbox = _box(inv(f.page), f.bbox)
@@ -80,4 +84,11 @@ def to_original(
     for block in doc.text_blocks:
         block.bbox = _box(inv(block.page), block.bbox)  # type: ignore[assignment]
     doc.coordinate_space = "original"
-    return ocr, doc
+    return doc
+
+
+def to_original(
+    ocr: OcrResult, document: StructuredDocument, transforms: Sequence[np.ndarray | None]
+) -> tuple[OcrResult, StructuredDocument]:
+    """Both mapped back onto the original upload (see `ocr_in_original`, `document_in_original`)."""
+    return ocr_in_original(ocr, transforms), document_in_original(document, transforms)

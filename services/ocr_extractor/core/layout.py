@@ -174,3 +174,30 @@ def mismatches(ocr: OcrResult, page_sizes: Sequence[tuple[int, int]]) -> list[st
     if any(not 0 <= i < n_lines for i in ocr.reading_order):
         problems.append(f"reading_order holds indices outside 0..{n_lines - 1}")
     return problems
+
+
+def join_pages(results: Sequence[OcrResult]) -> OcrResult:
+    """One document's OCR from the OCR of its pages read one at a time (the flow reads a long PDF page by page):
+    pages renumbered 0..n-1 in order, line indices, rows and reading order offset so they stay global, and the
+    language detected on the whole text, as `build_ocr_result` does for pages read together."""
+    if len(results) == 1:
+        return results[0]
+    lines: list[OcrLine] = []
+    words: list[OcrWord] = []
+    pages: list[OcrPage] = []
+    reading: list[int] = []
+    row_offset = 0
+    for result in results:
+        page_offset, line_offset = len(pages), len(lines)
+        pages += [OcrPage(index=page_offset + p.index, width=p.width, height=p.height) for p in result.pages]
+        lines += [ln.model_copy(update={"index": ln.index + line_offset, "page": ln.page + page_offset, "row": ln.row + row_offset})
+                  for ln in result.lines]
+        words += [w.model_copy(update={"line_index": w.line_index + line_offset, "page": w.page + page_offset}) for w in result.words]
+        reading += [i + line_offset for i in result.reading_order]
+        row_offset += max((ln.row for ln in result.lines), default=-1) + 1
+    text = "\n".join(lines[i].text for i in reading)
+    language, scores = detect_language(text)
+    mean_conf = sum(line.confidence for line in lines) / len(lines) if lines else 0.0
+    return OcrResult(engine=results[0].engine, language=language, language_scores=scores, mean_confidence=_clip(mean_conf),
+                     text=text, pages=pages, lines=lines, words=words, reading_order=reading,
+                     coordinate_space=results[0].coordinate_space)
