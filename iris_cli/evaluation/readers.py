@@ -8,6 +8,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from iris_cli.evaluation.scoring import Comparator, MatchMode, TextRules, field_kind
@@ -206,6 +207,49 @@ def read_invoice2data(folder: Path, subset: Path | None = None) -> LabelSet:
     return labels
 
 
+# --- DeepForm (VRDU ad-buy invoices) -------------------------------------------------------------------------
+
+DEEPFORM_FIELDS = {"contract_num": "invoice_number", "advertiser": "customer_name", "gross_amount": "total",
+                   "flight_from": "period_start", "flight_to": "period_end"}
+# VRDU's rules: names letters + digits only, contract numbers digits only, amounts within 0.01, dates equal with
+# month and day allowed to swap (day_first None: an ambiguous label accepts either reading).
+DEEPFORM_COMPARATOR = Comparator(day_first=None, decimal_comma=False, amount_tolerance=Decimal("0.01"))
+DEEPFORM_MODES: dict[str, MatchMode] = {"invoice_number": "digits", "customer_name": "alnum"}
+LATER_PAGE_TOTAL = "later_page_total"  # the gross amount is printed only on a page after the first
+
+
+def read_deepform(folder: Path, subset: Path | None = None) -> LabelSet:
+    """`annotations.jsonl` (in the folder or its parent): per document `image` (images/STEM.jpg|png), `fields`
+    {advertiser, contract_num, gross_amount, flight_from, flight_to} and `field_on_page1` (`page1`,
+    `later_page_only (pN)` or `unknown ...`). The folder is `images/` (first pages) or `pdfs/` (the originals,
+    same stems). A first-page image scores only the fields printed on page 1; a PDF scores every field.
+    Groups: `later_page_total` (gross amount only on a later page), `total_on_page1`, `total_unknown`."""
+    annotations = next((p for p in (folder / "annotations.jsonl", folder.parent / "annotations.jsonl") if p.is_file()), None)
+    if annotations is None:
+        raise FileNotFoundError(f"no annotations.jsonl in {folder} or {folder.parent}")
+    labels = LabelSet("deepform", folder, [])
+    search = [folder, folder / "pdfs"] if folder / "annotations.jsonl" == annotations else [folder]
+    for line in annotations.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        stem = Path(item["image"]).stem
+        document = next((found for d in search if (found := find_image(d, stem)) is not None), None)
+        if document is None:
+            labels.skipped.append((item["image"], f"no file {stem}.* in {folder.name}/"))
+            continue
+        whole = document.suffix.lower() in (".pdf", ".tif", ".tiff")  # the original multi-page document
+        where = item.get("field_on_page1") or {}
+        fields = {ours: [str(item["fields"][theirs]).strip()] for theirs, ours in DEEPFORM_FIELDS.items()
+                  if str(item["fields"].get(theirs) or "").strip() and (whole or str(where.get(theirs, "")).startswith("page1"))}
+        total_at = str(where.get("gross_amount", ""))
+        group = (LATER_PAGE_TOTAL if total_at.startswith("later_page") else "total_on_page1" if total_at.startswith("page1")
+                 else "total_unknown")
+        labels.documents.append(LabelledDocument(stem, document, "invoice", DEEPFORM_COMPARATOR, fields,
+                                                 match_modes=dict(DEEPFORM_MODES), groups=[group]))
+    return labels
+
+
 # --- IRIS's simple format ------------------------------------------------------------------------------------
 
 def read_iris(folder: Path, subset: Path | None = None) -> LabelSet:
@@ -255,6 +299,7 @@ READERS: dict[str, Callable[[Path, Path | None], LabelSet]] = {
     "wildreceipt": read_wildreceipt,
     "german_receipts": read_german_receipts,
     "invoice2data": read_invoice2data,
+    "deepform": read_deepform,
     "iris": read_iris,
 }
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from iris_cli.evaluation.readers import LabelledDocument
+from iris_cli.evaluation.readers import LATER_PAGE_TOTAL, LabelledDocument
 from iris_cli.evaluation.scoring import Counts, aligned_cer, calibration, field_kind, map_box, match_pairs, score_field, sequence_cer
 from iris_cli.table import render_table
 
@@ -256,6 +256,9 @@ def render_report(report: EvalReport) -> str:
             render_table(SCORE_HEADERS, _score_rows(report.scores + [report.overall]))]
     for group, scores in report.groups.items():
         out += ["", f"subset {group}", render_table(SCORE_HEADERS, _score_rows(scores))]
+    later = next((s for s in report.groups.get(LATER_PAGE_TOTAL, []) if s.field == "total"), None)
+    if later is not None:
+        out += ["", f"later-page amounts (total printed only after page 1): {later.tp} of {later.tp + later.fn} right"]
     if report.ocr:
         out += ["", f"OCR character error rate: {report.ocr.cer:.2%} ({report.ocr.edits} edits / {report.ocr.reference_chars} "
                     f"reference characters, {report.ocr.documents} documents; case and whitespace ignored; "

@@ -1,5 +1,9 @@
 """Running one labelled document through the services: preprocess -> ocr -> embed -> classify -> extract.
 
+A document of several pages (PDF, multi-page TIFF) is run whole: phase 1 processes every page, the processed
+pages travel as one multi-page TIFF to /ocr and /extract_json (one matrix per page in `source_transform`), the
+embedding is of the first page, the classifier reads every page's text.
+
 Why over HTTP with `IrisClient` and not through the Prefect flow `process_document`: an evaluation wants the
 extraction of THIS code on THIS document, every time. The flow caches each phase under the content hash and
 model versions, so a re-run after changing extraction code that keeps the model version scores the old output
@@ -14,12 +18,15 @@ X-Request-ID), with one retry of a retryable failure instead of Prefect's task r
 
 import asyncio
 import base64
+import io
 import json
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from PIL import Image
 
 from iris_common.client import IrisClient, ServiceCallError
 from iris_common.settings import ClientSettings
@@ -31,7 +38,8 @@ class PipelineRun:
 
     classification: dict[str, Any] | None = None
     extraction_type: str | None = None
-    transform: list[list[float]] | None = None  # phase 1's map from the uploaded page to the processed one
+    transform: list[list[float]] | None = None  # phase 1's map from the uploaded first page to the processed one
+    transforms: list[list[list[float]] | None] = field(default_factory=list)  # the same, one per page
     extractions: dict[str, dict[str, Any]] = field(default_factory=dict)
     phase_seconds: dict[str, float] = field(default_factory=dict)  # wall time of each call, seen from here
     extract_seconds: dict[str, float] = field(default_factory=dict)  # per OCR URL: reading + extraction, comparable across engines
@@ -39,6 +47,15 @@ class PipelineRun:
     error: str | None = None
     classify_error: str | None = None  # embed/classify failed while the type was known: recorded, not fatal
     request_id: str = ""
+
+
+def pack_tiff(pages: list[bytes]) -> bytes:
+    """The processed pages (PNG) as one multi-page TIFF: /ocr and /extract_json read every frame, so the whole
+    document is read and extracted in one call (lines and words carry their `page`)."""
+    images = [Image.open(io.BytesIO(png)) for png in pages]
+    out = io.BytesIO()
+    images[0].save(out, format="TIFF", save_all=True, append_images=images[1:], compression="tiff_deflate")
+    return out.getvalue()
 
 
 class PipelineRunner:
@@ -73,7 +90,9 @@ class PipelineRunner:
         """The extract request's form fields; phase 1's transform lets the service map boxes back onto the upload
         (a service without that option ignores the field)."""
         form = {"document_type": run.extraction_type or "other", "confidence_threshold": str(self.confidence_threshold)}
-        if run.transform:
+        if len(run.transforms) > 1 and all(run.transforms):
+            form["source_transform"] = json.dumps(run.transforms)  # one matrix per page of the packed TIFF
+        elif run.transform:
             form["source_transform"] = json.dumps(run.transform)
         return form
 
@@ -87,9 +106,11 @@ class PipelineRunner:
             pre = await self._call(self.client, "image-processor", "/process", run.request_id,
                                    files={"file": (path.name, path.read_bytes())}, data=self.options)
             run.phase_seconds["preprocess"] = time.perf_counter() - t
-            page_png = base64.b64decode(pre["pages"][0]["image_base64"])
-            run.transform = pre["pages"][0].get("transform")
-            upload = {"file": (f"{path.name}.png", page_png, "image/png")}
+            pages = [base64.b64decode(page["image_base64"]) for page in pre["pages"]]
+            run.transforms = [page.get("transform") for page in pre["pages"]]
+            run.transform = run.transforms[0]
+            first_page = {"file": (f"{path.name}.png", pages[0], "image/png")}
+            upload = first_page if len(pages) == 1 else {"file": (f"{path.name}.tiff", pack_tiff(pages), "image/tiff")}
 
             # phase 5 as the pipeline runs it: the first engine reads the page once; the classifier uses its words
             # and that engine's extraction reuses the reading (engines compared with it read the page themselves)
@@ -100,7 +121,7 @@ class PipelineRunner:
 
             try:
                 phase, t = "embed", time.perf_counter()
-                emb = await self._call(self.client, "ml-embeddings", "/embed", run.request_id, files=upload)
+                emb = await self._call(self.client, "ml-embeddings", "/embed", run.request_id, files=first_page)
                 run.phase_seconds["embed"] = time.perf_counter() - t
 
                 phase, t = "classify", time.perf_counter()

@@ -17,9 +17,11 @@ from dateutil import parser as date_parser
 from iris_common.reliability import ReliabilityBin, expected_calibration_error, reliability_bins
 
 FieldKind = Literal["text", "date", "amount"]
-MatchMode = Literal["exact", "contains"]
+MatchMode = Literal["exact", "contains", "alnum", "digits"]
+# exact: after the set's text rules; contains: the label inside the prediction; alnum: letters and digits only
+# (VRDU's rule for names); digits: digits only (VRDU's rule for DeepForm contract numbers)
 
-DATE_FIELDS = {"date", "due_date", "invoice_date", "issue_date"}
+DATE_FIELDS = {"date", "due_date", "invoice_date", "issue_date", "period_start", "period_end"}
 AMOUNT_FIELDS = {"total", "subtotal", "tax", "amount", "unit_price", "total_amount", "tip"}
 LIGHT_PUNCTUATION = ".,;:'\"-"  # SROIE Task 3 removes these before comparing company and address
 EDGE_PUNCTUATION = " .,;:'\"-_*#()[]"
@@ -143,6 +145,7 @@ class Comparator:
     text_rules: TextRules = TextRules()
     day_first: bool | None = True
     decimal_comma: bool | None = None
+    amount_tolerance: Decimal = Decimal(0)  # VRDU: amounts equal within 0.01
 
     def canonical(self, value: str | None, kind: FieldKind) -> object | None:
         """The comparable form of a value, or None when it cannot be read as its kind."""
@@ -161,14 +164,28 @@ class Comparator:
         return set() if canonical is None else {canonical}
 
     def matches(self, predicted: str | None, truths: list[str], kind: FieldKind, mode: MatchMode = "exact") -> bool:
+        if kind == "text" and mode in ("alnum", "digits"):
+            return _reduced(predicted, mode) is not None and _reduced(predicted, mode) in {_reduced(t, mode) for t in truths}
         got = self.readings(predicted, kind)
         for truth in truths:
             want = self.readings(truth, kind)
             if got & want:
                 return True
+            if kind == "amount" and self.amount_tolerance and any(
+                    abs(g - w) <= self.amount_tolerance for g in got for w in want):  # type: ignore[operator]
+                return True
             if mode == "contains" and kind == "text" and any(str(w) in str(g) for w in want for g in got):
                 return True
         return False
+
+
+def _reduced(value: str | None, mode: MatchMode) -> str | None:
+    """Only the letters and digits (alnum) or only the digits (digits) of a value, case-folded; None when empty."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).casefold()
+    kept = re.sub(r"\D", "", text) if mode == "digits" else "".join(c for c in text if c.isalnum())
+    return kept or None
 
 
 @dataclass

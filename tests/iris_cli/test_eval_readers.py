@@ -127,3 +127,70 @@ def test_unknown_format_and_missing_folder(tmp_path: Path) -> None:
         read_labels(tmp_path, "cord")
     with pytest.raises(FileNotFoundError):
         read_labels(tmp_path / "nope", "iris")
+
+
+def _deepform_folder(root: Path) -> None:
+    """A tiny DeepForm layout: annotations.jsonl + images/ (first pages) + pdfs/ (same stems)."""
+    rows = [
+        {"image": "images/inv_000_aa.jpg", "fields": {"advertiser": "Bernie 2020", "contract_num": "2200-18567",
+                                                      "gross_amount": "$10,910.00", "flight_from": "02/19/20", "flight_to": " 02/25/20"},
+         "field_on_page1": {"advertiser": "page1", "contract_num": "page1", "gross_amount": "later_page_only (p3)",
+                            "flight_from": "page1", "flight_to": "unknown (not matched in PDF OCR text layer)"}},
+        {"image": "images/adbuy_001_bb.png", "fields": {"advertiser": "POL/AB PAC", "contract_num": "2485647-1",
+                                                        "gross_amount": "$3,355.00", "flight_from": "04/21/20", "flight_to": "04/27/20"},
+         "field_on_page1": {k: "page1" for k in ("advertiser", "contract_num", "gross_amount", "flight_from", "flight_to")}},
+        {"image": "images/adbuy_002_cc.png", "fields": {"advertiser": "X"}, "field_on_page1": {"advertiser": "page1"}},
+    ]
+    (root / "annotations.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    image(root / "images" / "inv_000_aa.jpg")
+    image(root / "images" / "adbuy_001_bb.png")
+    (root / "pdfs").mkdir()
+    for stem in ("inv_000_aa", "adbuy_001_bb"):
+        (root / "pdfs" / f"{stem}.pdf").write_bytes(b"%PDF-1.4 not read by the reader")
+
+
+def test_deepform_first_pages_score_only_page1_fields(tmp_path: Path) -> None:
+    _deepform_folder(tmp_path)
+    labels = read_labels(tmp_path / "images", "deepform")
+    docs = {d.doc_id: d for d in labels.documents}
+    assert set(docs) == {"inv_000_aa", "adbuy_001_bb"} and labels.skipped[0][0] == "images/adbuy_002_cc.png"
+    assert docs["inv_000_aa"].fields == {"invoice_number": ["2200-18567"], "customer_name": ["Bernie 2020"],
+                                         "period_start": ["02/19/20"]}  # total only on page 3, flight_to unknown
+    assert docs["inv_000_aa"].groups == ["later_page_total"] and docs["adbuy_001_bb"].groups == ["total_on_page1"]
+    assert docs["adbuy_001_bb"].fields["total"] == ["$3,355.00"] and docs["adbuy_001_bb"].document_type == "invoice"
+
+
+def test_deepform_pdfs_score_every_field(tmp_path: Path) -> None:
+    _deepform_folder(tmp_path)
+    docs = {d.doc_id: d for d in read_labels(tmp_path / "pdfs", "deepform").documents}
+    assert docs["inv_000_aa"].image.suffix == ".pdf"
+    assert docs["inv_000_aa"].fields == {"invoice_number": ["2200-18567"], "customer_name": ["Bernie 2020"],
+                                         "total": ["$10,910.00"], "period_start": ["02/19/20"], "period_end": ["02/25/20"]}
+    with pytest.raises(FileNotFoundError, match="annotations.jsonl"):
+        read_labels(_empty(tmp_path), "deepform")
+
+
+def _empty(root: Path) -> Path:
+    path = root / "nothing" / "here"
+    path.mkdir(parents=True)
+    return path
+
+
+def test_deepform_vrdu_comparator(tmp_path: Path) -> None:
+    _deepform_folder(tmp_path)
+    doc = next(d for d in read_labels(tmp_path / "pdfs", "deepform").documents if d.doc_id == "inv_000_aa")
+    c, modes = doc.comparator, doc.match_modes
+
+    def right(name: str, predicted: str) -> bool:
+        kind = "amount" if name == "total" else "date" if name.startswith("period") else "text"
+        return c.matches(predicted, doc.fields[name], kind, modes.get(name, "exact"))  # type: ignore[arg-type]
+
+    assert right("invoice_number", "220018567") and right("invoice_number", "# 2200 18567")  # digits only
+    assert not right("invoice_number", "22001856")
+    assert right("customer_name", "BERNIE-2020") and right("customer_name", "bernie 2020.")  # letters + digits, case-folded
+    assert not right("customer_name", "Bernie 2024")
+    assert right("total", "10910.00") and right("total", "10910.01") and not right("total", "10910.02")  # within 0.01
+    assert right("total", "10910") and not right("total", "1091.00")
+    assert right("period_start", "2020-02-19") and not right("period_start", "2020-02-18")
+    assert right("period_end", "2020-02-25")
+    assert c.matches("2020-03-02", ["02/03/20"], "date") and c.matches("2020-02-03", ["02/03/20"], "date")  # month/day may swap

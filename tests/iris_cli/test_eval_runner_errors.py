@@ -48,3 +48,45 @@ def test_stub_classifier_down_without_a_type_fails_the_document(tmp_path: Path) 
     _stub_calls_with_classifier_down(runner)
     run = asyncio.run(runner.run(image, None))
     assert run.error is not None and run.error.startswith("classify:") and not run.extractions
+
+
+def test_stub_multi_page_document_travels_whole(tmp_path: Path) -> None:
+    """Phase 1 returns 3 pages: /ocr and /extract_json get one 3-frame TIFF and one matrix per page, /embed the first."""
+    import io
+    import json
+
+    from PIL import Image
+
+    def png(shade: int) -> str:
+        out = io.BytesIO()
+        Image.new("L", (40, 30), shade).save(out, format="PNG")
+        return base64.b64encode(out.getvalue()).decode()
+
+    matrices = [[[1.0, 0.0, float(i)], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]] for i in range(3)]
+    sent: dict[str, Any] = {}
+
+    async def stub_call(client: Any, service: str, path: str, request_id: str, **request: Any) -> dict[str, Any]:
+        if service == "image-processor":
+            return {"pages": [{"image_base64": png(50 * i), "transform": matrices[i]} for i in range(3)]}
+        if service == "ml-embeddings":
+            sent["embed"] = request["files"]["file"]
+            return {"items": [{"embedding": [0.0, 1.0]}]}
+        if service == "ml-classifier":
+            return {"predicted_class": "invoice", "confidence": 0.9}
+        sent[path] = request
+        return {"ocr": {"text": "INVOICE"}} if path == "/ocr" else {"structured_document": {"fields": {}}}
+
+    document = tmp_path / "doc.pdf"
+    document.write_bytes(b"not read by the stub")
+    runner = PipelineRunner(["http://127.0.0.1:1"])
+    runner._call = stub_call  # type: ignore[method-assign]
+    run = asyncio.run(runner.run(document, "invoice"))
+    assert run.error is None
+    for path in ("/ocr", "/extract_json"):
+        name, data, mime = sent[path]["files"]["file"]
+        tiff = Image.open(io.BytesIO(data))
+        assert mime == "image/tiff" and tiff.n_frames == 3
+        tiff.seek(2)
+        assert tiff.getpixel((0, 0)) == 100  # the pages in order
+    assert json.loads(sent["/extract_json"]["data"]["source_transform"]) == matrices
+    assert sent["embed"][2] == "image/png"
