@@ -59,10 +59,16 @@ def test_document_completes_with_five_completed_task_runs(fresh_client: None, tm
     assert list(result["phases"]) == ["preprocess", "embed", "ocr", "classify", "extract"]
     assert all(p["status"] == "completed" for p in result["phases"].values())
     assert result["pipeline_summary"]["phases_completed"] == 5
-    # the page was read once: the classifier used its words, extraction reused the same OCR
+    # the page was read once: the classifier used its words, extraction got the same OCR (no image, no OCR of its own)
     assert result["phases"]["ocr"]["result"]["lines"] > 5
     assert result["phases"]["classify"]["result"]["used_text"] is True
-    assert result["phases"]["extract"]["result"]["timings"]["ocr"] == 0.0
+    assert set(result["phases"]["extract"]["result"]["timings"]) == {"extraction"}
+    assert result["page_count"] == 1
+    # the type was routed: the classifier's candidates were tried and the choice is recorded with its reason
+    routing = result["routing"]
+    assert routing["given"] is False and routing["chosen"] == result["document_type"] == "receipt"
+    assert routing["trials"][0]["document_type"] == "receipt" and "total" in routing["trials"][0]["found"]
+    assert 0.0 < result["document_type_confidence"] <= 1.0
     assert result["pipeline_summary"]["bottleneck_phase"] in result["phases"]
     assert result["final_extraction"]["document_type"] == result["document_type"]
     # phase 1's transform went to the extractor: boxes are in the uploaded scan's pixels
@@ -131,3 +137,53 @@ def test_503_twice_then_ok_is_retried_and_completes(
     assert proxy.seen_posts == 3
     task_runs = _task_runs(state.result()["pipeline_id"])
     assert [t.run_count for t in task_runs if t.name.startswith("classify")] == [3]
+
+
+def _multi_page_tiff(folder: Path, name: str, kinds: list[str]) -> Path:
+    import cv2
+    from PIL import Image
+
+    import docgen
+
+    frames = [Image.fromarray(cv2.cvtColor(docgen.render(kind, seed=30 + i).image, cv2.COLOR_BGR2RGB)) for i, kind in enumerate(kinds)]
+    path = folder / name
+    frames[0].save(path, save_all=True, append_images=frames[1:], compression="tiff_deflate")
+    return path
+
+
+def test_multi_page_document_is_processed_page_by_page_and_cached_per_page(
+    fresh_client: None, services: dict[str, ServiceProcess], tmp_path: Path
+) -> None:
+    doc = _multi_page_tiff(tmp_path, "three-pages.tif", ["letter", "letter", "invoice"])  # the invoice's fields are on page 2
+    state = _run(doc, document_type="invoice")
+    assert state.is_completed(), state.message
+    result = state.result()
+    assert result["page_count"] == 3
+    assert [p["page_index"] for p in result["phases"]["preprocess"]["result"]["pages"]] == [0, 1, 2]
+    assert [p["page"] for p in result["phases"]["ocr"]["result"]["pages"]] == [0, 1, 2]
+    assert all(p["lines"] > 3 for p in result["phases"]["ocr"]["result"]["pages"])
+    # one task run per page for phases 1 and 5, one for the others
+    names = sorted(t.name.rsplit("-p", 1)[0] if t.name.startswith(("preprocess", "ocr")) else t.name for t in _task_runs(result["pipeline_id"]))
+    assert [n.split("-")[0] for n in names].count("preprocess") == 3 and [n.split("-")[0] for n in names].count("ocr") == 3
+    assert [n.split("-")[0] for n in names].count("embed") == 1
+    # extraction read all pages: fields come back on the page they were read on
+    fields = result["final_extraction"]["fields"]
+    assert fields["invoice_number"]["value"] and fields["invoice_number"]["page"] == 2
+    assert fields["total"]["value"] and fields["total"]["page"] == 2
+    assert result["routing"]["given"] is True
+    # a re-run is a cache hit for every page, and no service is called
+    before = _phase_requests(services)
+    again = _run(doc, document_type="invoice")
+    assert again.is_completed(), again.message
+    assert {p["status"] for p in again.result()["phases"].values()} == {"cached"}
+    assert _phase_requests(services) == before
+
+
+def test_document_over_the_page_limit_fails_with_val001_naming_the_limit(fresh_client: None, tmp_path: Path) -> None:
+    from iris_common.settings import ServiceSettings
+
+    limit = ServiceSettings().max_pdf_pages
+    doc = _multi_page_tiff(tmp_path, "too-long.tif", ["letter"] * (limit + 1))
+    state = _run(doc)
+    assert state.is_failed()
+    assert "VAL001" in state.message and f"at most {limit}" in state.message and "MAX_PDF_PAGES" in state.message
