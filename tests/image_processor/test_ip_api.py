@@ -17,6 +17,8 @@ from ip_fixtures import (
 from PIL import Image
 
 from image_processor.core.skew import estimate_skew
+from image_processor.main import build_app
+from image_processor.settings import ImageProcessorSettings
 from iris_common.geometry import map_points
 from tests.encoding import jpeg_bytes, pdf_bytes, png_bytes
 
@@ -136,6 +138,40 @@ def test_multi_frame_tiff_returns_every_frame(client: TestClient) -> None:
     frames[0].save(buf, format="TIFF", save_all=True, append_images=frames[1:])
     body = post(client, buf.getvalue(), name="scan.tiff")
     assert body["data"]["source_format"] == "tiff" and body["data"]["page_count"] == 3
+
+
+def _tiff(frames: list[np.ndarray]) -> bytes:
+    images = [Image.fromarray(frame[:, :, 0]) for frame in frames]
+    buf = io.BytesIO()
+    images[0].save(buf, format="TIFF", save_all=True, append_images=images[1:])
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["pdf", "tiff"])
+def test_one_page_asked_is_the_only_page_processed(client: TestClient, kind: str) -> None:
+    pages = [text_page(seed=7), rotate_ccw(text_page(seed=8), 4.0), text_page(seed=9)]
+    content = pdf_bytes(pages, resolution=150) if kind == "pdf" else _tiff(pages)
+    data = post(client, content, name=f"three.{kind}", page="1")["data"]
+    assert data["page_count"] == 3  # the document's pages, though one came back
+    assert [p["page_index"] for p in data["pages"]] == [1]
+    assert abs(data["pages"][0]["skew_angle"] - 4.0) < 0.5  # it is the second page, not the first
+
+
+def test_page_that_does_not_exist_is_val001(client: TestClient) -> None:
+    response = client.post("/process", files={"file": ("two.pdf", pdf_bytes([text_page(seed=1)] * 2, resolution=100), "application/pdf")},
+                           data={"page": "2"})
+    _assert_val001(response, client)
+    assert "2 page(s)" in response.json()["error"]["message"]
+    _assert_val001(client.post("/process", files={"file": ("p.png", png_bytes(text_page(seed=1)), "image/png")}, data={"page": "-1"}), client)
+
+
+def test_tiff_over_the_page_limit_is_val001_naming_the_limit() -> None:
+    """More frames than MAX_PDF_PAGES: refused whole, as a PDF is (it was silently cut to the limit before)."""
+    with TestClient(build_app(ImageProcessorSettings(MAX_PDF_PAGES=2))) as limited:
+        response = limited.post("/process", files={"file": ("scan.tif", _tiff([text_page(seed=s) for s in (1, 2, 3)]), "image/tiff")})
+        _assert_val001(response, limited)
+        body = response.json()["error"]
+        assert "3 pages" in body["message"] and "at most 2" in body["message"] and body["details"]["max_pages"] == 2
 
 
 def test_envelope_and_request_id(client: TestClient) -> None:
