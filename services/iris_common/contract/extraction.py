@@ -206,7 +206,9 @@ class ReceiptFields(_Strict):
     payment_method: TextFieldSchema
 
 
-class InvoiceFields(_Strict):
+class InvoiceFieldsV1_0(_Strict):
+    """Invoice fields of schema 1.0.0 (still served at `GET /schemas/invoice?version=1.0.0`)."""
+
     invoice_number: TextFieldSchema
     date: DateFieldSchema
     due_date: DateFieldSchema
@@ -218,6 +220,14 @@ class InvoiceFields(_Strict):
     subtotal: AmountFieldSchema
     tax: AmountFieldSchema
     total: AmountFieldSchema
+
+
+class InvoiceFields(InvoiceFieldsV1_0):
+    """1.1.0: the service period (an ad buy's flight dates, a subscription's period) as `period_start` / `period_end`;
+    `invoice_number` also holds a contract / order number when no invoice number is printed."""
+
+    period_start: DateFieldSchema
+    period_end: DateFieldSchema
 
 
 class LetterFields(_Strict):
@@ -243,6 +253,11 @@ class ReceiptDocument(_DocumentSchema):
 class InvoiceDocument(_DocumentSchema):
     document_type: Literal[DocumentType.INVOICE]
     fields: InvoiceFields
+
+
+class InvoiceDocumentV1_0(_DocumentSchema):
+    document_type: Literal[DocumentType.INVOICE]
+    fields: InvoiceFieldsV1_0
 
 
 class FormDocument(_DocumentSchema):
@@ -272,14 +287,31 @@ SCHEMA_MODELS: dict[DocumentType, type[StructuredDocument]] = {
     DocumentType.LETTER: LetterDocument,
     DocumentType.OTHER: OtherDocument,
 }
-SCHEMA_VERSIONS: dict[DocumentType, str] = {t: "1.0.0" for t in DocumentType}
+SCHEMA_VERSIONS: dict[DocumentType, str] = {t: "1.0.0" for t in DocumentType} | {DocumentType.INVOICE: "1.1.0"}
+# earlier versions still served (`GET /schemas/{type}?version=...`), oldest first; outputs follow SCHEMA_VERSIONS
+PREVIOUS_SCHEMA_MODELS: dict[DocumentType, dict[str, type[StructuredDocument]]] = {
+    DocumentType.INVOICE: {"1.0.0": InvoiceDocumentV1_0},
+}
+
+
+def schema_versions(document_type: DocumentType) -> list[str]:
+    """Every version of a type's schema that is served, oldest first; the last is what outputs satisfy."""
+    return [*PREVIOUS_SCHEMA_MODELS.get(document_type, {}), SCHEMA_VERSIONS[document_type]]
+
+
+def schema_model(document_type: DocumentType, version: str | None = None) -> type[StructuredDocument]:
+    """The pydantic model of a type's schema at `version` (default: the current one); KeyError if not served."""
+    if version is None or version == SCHEMA_VERSIONS[document_type]:
+        return SCHEMA_MODELS[document_type]
+    return PREVIOUS_SCHEMA_MODELS.get(document_type, {})[version]
 
 
 class SchemaSummary(BaseModel):
     document_type: DocumentType
-    version: str
+    version: str = Field(description="the current version: what outputs satisfy")
     schema_id: str = Field(description="the schema's $id")
     fields: list[str] = Field(description="field names (empty for open-ended forms)")
+    versions: list[str] = Field(default_factory=list, description="every version served, oldest first (`?version=`)")
 
 
 class SchemaList(BaseModel):

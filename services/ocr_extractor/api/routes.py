@@ -22,6 +22,7 @@ from iris_common.contract.extraction import (
     SchemaList,
     StructuredDocument,
     SchemaSummary,
+    schema_versions,
 )
 from iris_common.contract.routing import ExtractRequest, ExtractResponse, RoutingDecision
 from iris_common.errors import InvalidInput, IrisError
@@ -33,7 +34,7 @@ from ocr_extractor.core.document import extract_document
 from ocr_extractor.core.geometry import TransformError, as_matrix, document_in_original, ocr_in_original
 from ocr_extractor.core.layout import join_pages, mismatches
 from ocr_extractor.core.routing import given_type, route
-from ocr_extractor.core.schemas import field_names, json_schema, schema_errors, schema_id
+from ocr_extractor.core.schemas import UnknownSchemaVersion, field_names, json_schema, schema_errors, schema_id
 from ocr_extractor.models.runtime import OcrRuntime
 
 router = APIRouter(tags=["ocr"])
@@ -258,19 +259,29 @@ def extract_json(
 
 @router.get("/schemas", response_model=SchemaList)
 def list_schemas() -> SchemaList:
-    """The versioned JSON Schema of each document type's `structured_document`."""
+    """The versioned JSON Schema of each document type's `structured_document`: the current version (what outputs
+    satisfy) and every version still served."""
     return SchemaList(
         schemas=[
-            SchemaSummary(document_type=t, version=SCHEMA_VERSIONS[t], schema_id=schema_id(t), fields=field_names(t))
+            SchemaSummary(document_type=t, version=SCHEMA_VERSIONS[t], schema_id=schema_id(t), fields=field_names(t),
+                          versions=schema_versions(t))
             for t in DocumentType
         ]
     )
 
 
 @router.get("/schemas/{document_type}")
-def read_schema(document_type: str) -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) every `structured_document` of this type is validated against."""
-    return json_schema(_document_type(document_type))
+def read_schema(document_type: str, version: str | None = None) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) every `structured_document` of this type is validated against; `?version=`
+    serves an earlier one (VAL001 naming the served versions when it is not)."""
+    doc_type = _document_type(document_type)
+    try:
+        return json_schema(doc_type, version)
+    except UnknownSchemaVersion:
+        raise InvalidInput(
+            f"{doc_type.value} schema version {version!r} is not served; versions: {', '.join(schema_versions(doc_type))}",
+            details={"field": "version", "allowed": schema_versions(doc_type)},
+        ) from None
 
 
 @router.get("/engines", response_model=EngineInfo)

@@ -22,7 +22,7 @@ from iris_common.reliability import expected_calibration_error, reliability_bins
 
 GROUPS = ("date", "amount", "name", "address", "id", "pair", "other")
 FIELD_GROUPS = {
-    "date": "date", "due_date": "date",
+    "date": "date", "due_date": "date", "period_start": "date", "period_end": "date",
     "total": "amount", "subtotal": "amount", "tax": "amount",
     "merchant_name": "name", "vendor_name": "name", "customer_name": "name", "sender": "name", "recipient": "name",
     "merchant_address": "address", "vendor_address": "address",

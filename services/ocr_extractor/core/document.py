@@ -1,6 +1,13 @@
 """One OCR result -> the structured document of its type: find fields (core.fields), normalise them, run the
 cross-field checks, derive calibrated confidences, blank what is under the threshold.
 
+A document of several pages is read as such documents are printed: the type's finders run on each page;
+header fields (number, dates, issuer, customer, period) come from the FIRST page that has them, the totals
+(total, subtotal, tax) from the LAST page that has one printed under a keyword (a 'carried forward' subtotal
+at the foot of page 1 gives way to the one on the last page), the currency from the whole document, and the
+line items are every page's article rows in order ('carried forward' / 'brought forward' rows and repeated
+table header rows are not articles). Every field, item, pair and block carries its `page`.
+
 Every field of the type's schema is present in the output: a field looked for but not found has a null value,
 confidence 0 and needs_review, so a client can tell 'not found' from 'not asked'.
 """
@@ -28,10 +35,12 @@ from ocr_extractor.core.fields import (
     extract_customer,
     extract_date,
     extract_due_date,
+    extract_gross_total,
     extract_invoice_number,
     extract_line_items,
     extract_merchant,
     extract_payment_method,
+    extract_period,
     extract_recipient,
     extract_sender,
     extract_subject,
@@ -86,6 +95,7 @@ def _receipt(rows: Sequence[Row], day_first: bool, language: str) -> dict[str, F
 
 def _invoice(rows: Sequence[Row], day_first: bool, language: str) -> dict[str, Found | None]:
     _, address = extract_merchant(rows)
+    period_start, period_end = extract_period(rows, day_first=day_first)
     return {
         "invoice_number": extract_invoice_number(rows),
         "date": extract_date(rows, default_day_first=day_first),
@@ -97,7 +107,9 @@ def _invoice(rows: Sequence[Row], day_first: bool, language: str) -> dict[str, F
         "currency": _currency(rows, language),
         "subtotal": extract_subtotal(rows),
         "tax": extract_tax(rows),
-        "total": extract_total(rows),
+        "total": extract_gross_total(rows) or extract_total(rows),
+        "period_start": period_start,
+        "period_end": period_end,
     }
 
 
@@ -115,6 +127,40 @@ _EXTRACTORS: dict[DocumentType, Callable[[Sequence[Row], bool, str], dict[str, F
     DocumentType.INVOICE: _invoice,
     DocumentType.LETTER: _letter,
 }
+
+
+TOTAL_FIELDS = ("subtotal", "tax", "total")  # printed at the end: the last page that has one
+DOCUMENT_FIELDS = ("currency",)  # evidence from every page
+KEYED_EVIDENCE = 0.6  # a total found under a keyword (the unlabelled fallback has 0.5)
+
+
+def pages_of(rows: Sequence[Row]) -> list[list[Row]]:
+    """The rows of each page, pages in order (rows are in reading order, pages one after the other)."""
+    pages: dict[int, list[Row]] = {}
+    for row in rows:
+        pages.setdefault(row.page, []).append(row)
+    return [pages[p] for p in sorted(pages)]
+
+
+def _by_page(extractor: Callable[[Sequence[Row], bool, str], dict[str, Found | None]], rows: Sequence[Row],
+             day_first: bool, language: str) -> dict[str, Found | None]:
+    """The type's fields of a document of one or more pages (the rules of the module docstring)."""
+    pages = pages_of(rows)
+    whole = extractor(rows, day_first, language)
+    if len(pages) <= 1:
+        return whole
+    per_page = [extractor(page, day_first, language) for page in pages]
+    out: dict[str, Found | None] = {}
+    for name, found in whole.items():
+        if name in DOCUMENT_FIELDS:
+            out[name] = found
+        elif name in TOTAL_FIELDS:
+            keyed = [f[name] for f in per_page if f.get(name) is not None and f[name].evidence >= KEYED_EVIDENCE]  # type: ignore[union-attr]
+            gross = [f for f in keyed if "gross_amount" in f.flags]  # type: ignore[union-attr]
+            out[name] = (gross or keyed)[-1] if keyed else found  # a gross amount on any page beats a later net one
+        else:
+            out[name] = next((f[name] for f in per_page if f.get(name) is not None), None)
+    return out
 
 
 def apply_threshold(fields: dict[str, ExtractedField], threshold: float) -> list[str]:
@@ -152,10 +198,10 @@ def extract_document(
     found: dict[str, Found | None] = {}
     extractor = _EXTRACTORS.get(document_type)
     if extractor is not None:
-        found = extractor(rows, day_first, ocr.language)
+        found = _by_page(extractor, rows, day_first, ocr.language)
     line_items: list[LineItem] = []
     if document_type in (DocumentType.RECEIPT, DocumentType.INVOICE):
-        line_items = extract_line_items(rows)
+        line_items = [item for page in pages_of(rows) for item in extract_line_items(page)]
         currency = found.get("currency")
         for name in AMOUNT_FIELDS:
             if found.get(name) is not None and currency is not None:

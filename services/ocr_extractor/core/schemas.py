@@ -8,30 +8,38 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from iris_common.contract.extraction import SCHEMA_MODELS, SCHEMA_VERSIONS, DocumentType, StructuredDocument
+from iris_common.contract.extraction import SCHEMA_VERSIONS, DocumentType, StructuredDocument, schema_model, schema_versions
 
 SCHEMA_BASE = "https://iris.local/schemas"
 
 
-def schema_id(document_type: DocumentType) -> str:
-    return f"{SCHEMA_BASE}/{document_type.value}/{SCHEMA_VERSIONS[document_type]}.json"
+class UnknownSchemaVersion(KeyError):
+    """A version of a type's schema that is not served."""
+
+
+def schema_id(document_type: DocumentType, version: str | None = None) -> str:
+    return f"{SCHEMA_BASE}/{document_type.value}/{version or SCHEMA_VERSIONS[document_type]}.json"
 
 
 @cache
-def json_schema(document_type: DocumentType) -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of a structured document of this type, with `$id` and version."""
-    schema = SCHEMA_MODELS[document_type].model_json_schema(mode="serialization")
+def json_schema(document_type: DocumentType, version: str | None = None) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a structured document of this type, with `$id` and version (default the
+    current one; earlier versions stay served for clients that pinned them)."""
+    version = version or SCHEMA_VERSIONS[document_type]
+    if version not in schema_versions(document_type):
+        raise UnknownSchemaVersion(f"{document_type.value} schema {version!r} is not served; versions: {schema_versions(document_type)}")
+    schema = schema_model(document_type, version).model_json_schema(mode="serialization")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": schema_id(document_type),
-        "version": SCHEMA_VERSIONS[document_type],
+        "$id": schema_id(document_type, version),
+        "version": version,
         **schema,
     }
 
 
-def field_names(document_type: DocumentType) -> list[str]:
+def field_names(document_type: DocumentType, version: str | None = None) -> list[str]:
     """The fields a document of this type always carries (empty for forms, whose keys are open-ended)."""
-    fields = SCHEMA_MODELS[document_type].model_fields["fields"].annotation
+    fields = schema_model(document_type, version).model_fields["fields"].annotation
     return list(getattr(fields, "model_fields", {}))
 
 

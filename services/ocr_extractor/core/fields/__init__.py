@@ -10,13 +10,16 @@ and letters); `keywords` holds the shared keyword grammars.
 - receipt: merchant_name (first text-like rows), merchant_address (the rows under it, until a phone/tax id/date
   row), date (a row with a DATE/FECHA keyword first, else the first date), total (the largest amount on a row
   with a total keyword, ignoring subtotal, tax, change, cash, discount, quantity rows).
-- invoice: invoice_number, date, vendor_name, total.
+- invoice: invoice_number (an invoice number, else a contract / order / estimate number), date, vendor_name,
+  customer_name (the cell beside an Advertiser / Client / Bill to label, else after BILL TO), total (a GROSS
+  amount when printed, else as for receipts), period_start / period_end (a date range after Flight dates /
+  Schedule dates / Period; an invoicing period last).
 - form: key/value pairs from "Key: value", "Key:" + the box right of or under it, or a label with a value to its right.
 - letter / other: text blocks (rows separated by a vertical gap), plus the date for letters.
 """
 
-from ocr_extractor.core.fields.amounts import extract_line_items, extract_payment_method, extract_subtotal, extract_tax, extract_total
-from ocr_extractor.core.fields.dates import extract_date, extract_due_date, extract_time
+from ocr_extractor.core.fields.amounts import extract_gross_total, extract_line_items, extract_payment_method, extract_subtotal, extract_tax, extract_total
+from ocr_extractor.core.fields.dates import extract_date, extract_due_date, extract_period, extract_time
 from ocr_extractor.core.fields.key_values import extract_key_values, slug
 from ocr_extractor.core.fields.parties import extract_customer, extract_invoice_number, extract_merchant, extract_tax_id, extract_vendor
 from ocr_extractor.core.fields.rows import Found, Row, build_rows
@@ -29,11 +32,13 @@ __all__ = [
     "extract_customer",
     "extract_date",
     "extract_due_date",
+    "extract_gross_total",
     "extract_invoice_number",
     "extract_key_values",
     "extract_line_items",
     "extract_merchant",
     "extract_payment_method",
+    "extract_period",
     "extract_recipient",
     "extract_sender",
     "extract_subject",

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from iris_common.contract.extraction import LineItem
 from ocr_extractor.core.fields.keywords import (
+    CARRIED,
     CHANGE,
     CONTACT,
     INCLUSIVE,
@@ -18,6 +19,7 @@ from ocr_extractor.core.fields.keywords import (
     TAX_ONLY,
     TOTAL,
     TOTAL_WORD,
+    cell_below,
 )
 from ocr_extractor.core.fields.rows import Found, Row, make_found
 from ocr_extractor.core.parsing import AmountMatch, find_amounts, find_dates
@@ -31,7 +33,10 @@ def _row_amounts(row: Row) -> list[AmountMatch]:
 
 
 def total_strength(text: str) -> float:
-    """1.0 strong total keyword, 0.8 plain TOTAL/IMPORTE, 0 otherwise (or an excluded kind of total)."""
+    """1.0 strong total keyword, 0.8 plain TOTAL/IMPORTE, 0 otherwise (or an excluded kind of total, or a running
+    sum carried to the next page)."""
+    if CARRIED.search(text):
+        return 0.0
     if STRONG_TOTAL.search(text) and not re.search(r"sub\s*-?\s*t[o0]ta[l1i]|subtotal", text, re.IGNORECASE):
         if TAX_ONLY.search(text) and not INCLUSIVE.search(text):
             return 0.0
@@ -127,6 +132,40 @@ def extract_total(rows: Sequence[Row]) -> Found | None:
     return _unlabelled_total(rows)
 
 
+# ad-buy invoices and orders print the gross amount (what the advertiser is billed) beside the net amount
+# (after the agency's commission): 'Gross Total $10,910.00' / 'Net Total $9,273.50'; gross ratings are no amount
+_GROSS = re.compile(r"(?<![a-z])(?:gross|brutto|bruto)(?![a-z])(?!\s*(?:rating|impression|point|grp|weight|profit|margin))",
+                    re.IGNORECASE)
+
+
+def extract_gross_total(rows: Sequence[Row]) -> Found | None:
+    """The amount after GROSS (TOTAL / AMOUNT) on its row, or under a 'Gross Amount' column header (the
+    'Totals' row of an order's summary table); the last one of the rows given. An invoice's total when printed,
+    since the net beside it is the amount after the agency's commission."""
+    found = None
+    for i, row in enumerate(rows):
+        key = _GROSS.search(row.text)
+        if key is None or CHANGE.search(row.text):
+            continue
+        amounts = [a for a in _row_amounts(row) if a.value > 0 and a.start >= key.end()] or [
+            a for a in _whole_amounts(row.text) if a.start >= key.end()]
+        header = next((ln for ln in row.lines if _GROSS.search(ln.text) and not find_amounts(ln.text)), None)
+        if len(row.lines) > 2 and header is not None and not any(a.start >= key.end() for a in find_amounts(row.text)):
+            below = cell_below(rows, i, header, max_rows=1)  # a column header over the amounts
+            if below is not None:
+                cell = [a for a in find_amounts(below[1].text) if a.value > 0]
+                if cell:
+                    found = make_found(cell[0].text, 0.95, [below[1]], raw=below[1].text)
+                    found.flags.append("gross_amount")
+            continue
+        if amounts:
+            match = amounts[0]
+            line = row.line_at(match.start, match.end)
+            found = make_found(match.text, 1.0, [line], raw=line.text)
+            found.flags.append("gross_amount")
+    return found
+
+
 def _unlabelled_total(rows: Sequence[Row]) -> Found | None:
     """Without any total keyword: the largest amount seen at least twice (else the largest), at a lower
     confidence, and only if it can be a total: not less than the sum of the article rows printed above it (a
@@ -172,7 +211,7 @@ def _last_amount(row: Row) -> AmountMatch | None:
 def extract_subtotal(rows: Sequence[Row]) -> Found | None:
     """The amount on a SUBTOTAL / BASE IMPONIBLE / ZWISCHENSUMME row."""
     for row in rows:
-        if _SUBTOTAL.search(row.text):
+        if _SUBTOTAL.search(row.text) and not CARRIED.search(row.text):
             match = _last_amount(row)
             if match is not None and match.value >= 0:
                 line = row.line_at(match.start, match.end)
@@ -234,13 +273,16 @@ _QTY = re.compile(r"^\s*(?P<q>\d{1,3})\s*[xX*@]\s+|\s(?P<q2>\d{1,3})\s*[xX*@]\s*
 
 
 def extract_line_items(rows: Sequence[Row], *, stop_at: int | None = None) -> list[LineItem]:
-    """Article rows: text then an amount at the end, between the header and the first subtotal/total row."""
+    """Article rows of one page: text then an amount at the end, between the header and the first subtotal/total
+    row ('carried forward' rows skipped). `core.document` runs it page by page."""
     items: list[LineItem] = []
     seen_amount = False
     for i, row in enumerate(rows):
         if stop_at is not None and i >= stop_at:
             break
         text = row.text
+        if CARRIED.search(text):  # 'Carried forward 1.234,00' at a page foot, 'Brought forward' at the next head
+            continue
         if _SUBTOTAL.search(text) or total_strength(text) or (seen_amount and TOTAL.search(text)):
             if seen_amount:
                 break

@@ -28,6 +28,13 @@ NOT_TOTAL = re.compile(
     rf"r[üu]ckgeld|gegeben|(?<![a-z])netto(?![a-z])|kartenzahlung|ec[\s-]*karte|{TOTAL_WORD}\s*ht(?![a-z])|hors\s*taxe|excl\.?\s*btw",
     re.IGNORECASE,
 )
+# a running sum printed at a page break: not an article, not the document's total or subtotal
+CARRIED = re.compile(
+    r"carried\s*(?:forward|over|fwd)|brought\s*(?:forward|fwd)|(?<![a-z])[cb]/f(?![a-z])|suma\s*y\s*sigue|suma\s*anterior|"
+    r"(?<![a-z])a\s*transportar(?![a-z])|(?<![a-z])[üu]bertrag(?![a-z])|zu\s*[üu]bertragen|"
+    r"continued\s*(?:from|on)|contin[úu]a\s*en",
+    re.IGNORECASE,
+)
 PAID = re.compile(
     r"(?<![a-z])(cash|efectivo|tendered|tender|entregado|received|recibido|paid|pagado|payment|pago|gegeben|bar)(?![a-z])", re.IGNORECASE
 )

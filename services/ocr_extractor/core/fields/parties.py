@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from iris_common.contract.extraction import OcrLine
 from ocr_extractor.core.fields.amounts import total_strength
 from ocr_extractor.core.fields.keywords import (
     BOILERPLATE,
@@ -156,7 +157,55 @@ def extract_invoice_number(rows: Sequence[Row]) -> Found | None:
             value = _code_in(first.text)
             if value is not None:
                 return make_found(value, 0.75, [first], raw=first.text)
-    return under_order
+    return max((f for f in (under_order, _contract_number(rows)) if f is not None), key=lambda f: f.evidence, default=None)
+
+
+# contract / order / estimate numbers: what an order or a contract is known by when it is no invoice (ad buys:
+# 'Contract # | 4373029', 'E-Order#: 2422095', 'Proposal #: 1243066'); contract before order before estimate
+_CONTRACT_KEYS = tuple(
+    (re.compile(p + r"\s*(?:#|no\.?|num(?:ber)?|n[º°o]|nr\.?)?\s*(?:/\s*rev(?:ision)?\.?\s*)?[:#.]?\s*$", re.IGNORECASE), evidence)
+    for p, evidence in (
+        (r"(?<![a-z])(?:contract|contrato|vertrag|agreement)", 0.85),
+        (r"(?<![a-z])(?<!alt\s)(?<!alt\.\s)(?:e-?\s*)?(?:order|pedido|bestellung|proposal|propuesta|angebot)", 0.75),
+        (r"(?<![a-z])(?:estimate|presupuesto|deal)", 0.65),
+    )
+)
+
+
+def _contract_value(rows: Sequence[Row], i: int, k: int, key: re.Pattern[str]) -> tuple[str, OcrLine] | None:
+    """The code a contract / order label names: after it in its own cell ('E-Order#: 2422095'), in the next cell
+    ('Contract # | 4373029'), or under it when it heads a column ('Contract / Revision' over '278222')."""
+    row, line = rows[i], rows[i].lines[k]
+    text = line.text
+    for m in re.finditer(r"[:#]", text):
+        if key.search(text[: m.end()]):
+            value = _code_in(text[m.end() :].lstrip(" :#.")) if text[m.end() :].strip(" :#.") else None
+            if value is not None:
+                return value, line
+            break
+    else:
+        if not key.search(text):
+            return None
+    if k + 1 < len(row.lines) and (value := _code_in(row.lines[k + 1].text)) is not None:
+        return value, row.lines[k + 1]
+    below = cell_below(rows, i, line, max_rows=1)
+    if below is not None and (value := _code_in(below[1].text)) is not None:
+        return value, below[1]
+    return None
+
+
+def _contract_number(rows: Sequence[Row]) -> Found | None:
+    """A code with at least three digits named by a contract label, else an order / proposal label, else an
+    estimate / deal label (`_contract_value`)."""
+    for key, evidence in _CONTRACT_KEYS:
+        for i, row in enumerate(rows):
+            for k, line in enumerate(row.lines):
+                if not key.search(line.text) and not re.search(r"[:#]", line.text):
+                    continue
+                found = _contract_value(rows, i, k, key)
+                if found is not None and sum(ch.isdigit() for ch in found[0]) >= 3:
+                    return make_found(found[0], evidence, [found[1]], raw=found[1].text)
+    return None
 
 
 # ---------------------------------------------------------------- vendor (the invoice's issuer)
@@ -297,13 +346,58 @@ def _tax_id_found(row: Row, m: TaxIdMatch) -> Found:
 
 
 _CUSTOMER_LABEL = re.compile(
-    r"^(?:bill(?:ed)?\s*to|sold\s*to|invoice\s*to|customer(?:\s*name)?|client|cliente|facturar\s*a|destinatario|kunde|rechnung\s*an)\s*[:.]?\s*(?P<v>.*)$",
+    r"^(?:bill(?:ed)?\s*to|sold\s*to|invoice\s*to|customer(?:\s*name)?|cliente|client|facturar\s*a|destinatario|kunde|rechnung\s*an)\s*[:.]?\s*(?P<v>.*)$",
     re.IGNORECASE,
 )
 
 
+# a label cell naming who is billed, its value in the next cell of the row: 'Advertiser | Bernie 2020',
+# 'Advertiser: Club for Growth'; a label run into the cell before it by the detector ('KECI+KCFWdvertiser')
+_PARTY_CELL = re.compile(
+    r"(?:^\W*(?:advertiser|anunciante|werbetreibender?)|(?<=[b-z0-9+])dvertiser)(?:\s*name)?\s*[:.]?\s*$|"
+    r"^\W*(?:client(?:e)?|customer|bill(?:ed)?\s*to|sold\s*to|kunde)(?:\s*name)?\s*[:.]?\s*$",
+    re.IGNORECASE,
+)
+_PARTY_INLINE = re.compile(r"^\W*(?:advertiser|anunciante)(?:\s*name)?\s*:\s*(?P<v>\S.{2,})$", re.IGNORECASE)
+_NOT_A_NAME = re.compile(r":\s*$|(?<![a-z])(?:code|ref|no|number|id|date|address)(?![a-z])", re.IGNORECASE)
+
+
+def _party_name(text: str) -> str:
+    """A name as printed, without the account number in brackets a station appends ('Jacobs For Congress (135377)')."""
+    return re.sub(r"\s*\(+[\w\s.:-]*\d{3,}[\w\s.:-]*\)?\s*$", "", text).strip(" :|-") or text.strip()
+
+
+def _party_value(text: str) -> bool:
+    return is_texty(text) and not _NOT_A_NAME.search(text) and not _PARTY_CELL.search(text)
+
+
+def _party_in_cells(rows: Sequence[Row]) -> Found | None:
+    """The value cell right of an advertiser / customer label cell on the same row (past a 'Name:' cell), or after
+    'Advertiser:' in the label's own cell, or under the label when it heads a column ('Advertiser' over the name)."""
+    for i, row in enumerate(rows):
+        for k, line in enumerate(row.lines):
+            inline = _PARTY_INLINE.match(line.text)
+            if inline and is_texty(inline["v"]) and not _NOT_A_NAME.search(inline["v"]):
+                return make_found(_party_name(inline["v"]), 0.9, [line], raw=line.text)
+            if not _PARTY_CELL.search(line.text):
+                continue
+            right = row.lines[k + 1 :]
+            if right and re.fullmatch(r"\W*name\s*:?\s*", right[0].text, re.IGNORECASE):
+                right = right[1:]  # 'Advertiser | Name: | Woody Thrasher for Governor 2020'
+            if right and right[0].bbox[0] - line.bbox[2] <= 12 * max(line.bbox[3] - line.bbox[1], 1.0) and _party_value(right[0].text):
+                return make_found(_party_name(right[0].text), 0.95, [right[0]], raw=right[0].text)
+            below = cell_below(rows, i, line, max_rows=1)  # a header cell: 'Advertiser | Original Date' over the values
+            if below is not None and _party_value(below[1].text):
+                return make_found(_party_name(below[1].text), 0.85, [below[1]], raw=below[1].text)
+    return None
+
+
 def extract_customer(rows: Sequence[Row]) -> Found | None:
-    """The name after BILL TO / CLIENTE (same row, else the row below)."""
+    """Who is billed: the cell beside an ADVERTISER / CLIENT / CUSTOMER label (ad-buy invoices and orders print
+    the advertiser so); else the name after BILL TO / CLIENTE at the start of a row (same row, else the row below)."""
+    found = _party_in_cells(rows)
+    if found is not None:
+        return found
     for i, row in enumerate(rows):
         m = _CUSTOMER_LABEL.match(row.text.strip())
         if not m:
