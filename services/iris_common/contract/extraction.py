@@ -274,7 +274,25 @@ class LetterDocument(_DocumentSchema):
     line_items: list[LineItemSchema] = Field(default_factory=list, max_length=0)
 
 
+class OtherFields(_Strict):
+    """1.1.0: what any document may carry, so that a document routed to `other` loses nothing readable: who issued
+    it (`issuer`, the letterhead's first text-like row), its `date`, a `total` with its `currency`, and the number
+    it is filed under (`reference_number`: invoice / order / contract / reference / case number)."""
+
+    issuer: TextFieldSchema
+    date: DateFieldSchema
+    total: AmountFieldSchema
+    currency: CurrencyFieldSchema
+    reference_number: TextFieldSchema
+
+
 class OtherDocument(_DocumentSchema):
+    document_type: Literal[DocumentType.OTHER]
+    fields: OtherFields
+    line_items: list[LineItemSchema] = Field(default_factory=list, max_length=0)
+
+
+class OtherDocumentV1_0(_DocumentSchema):
     document_type: Literal[DocumentType.OTHER]
     fields: _EmptyFields = Field(default_factory=_EmptyFields)
     line_items: list[LineItemSchema] = Field(default_factory=list, max_length=0)
@@ -287,10 +305,11 @@ SCHEMA_MODELS: dict[DocumentType, type[StructuredDocument]] = {
     DocumentType.LETTER: LetterDocument,
     DocumentType.OTHER: OtherDocument,
 }
-SCHEMA_VERSIONS: dict[DocumentType, str] = {t: "1.0.0" for t in DocumentType} | {DocumentType.INVOICE: "1.1.0"}
+SCHEMA_VERSIONS: dict[DocumentType, str] = {t: "1.0.0" for t in DocumentType} | {DocumentType.INVOICE: "1.1.0", DocumentType.OTHER: "1.1.0"}
 # earlier versions still served (`GET /schemas/{type}?version=...`), oldest first; outputs follow SCHEMA_VERSIONS
 PREVIOUS_SCHEMA_MODELS: dict[DocumentType, dict[str, type[StructuredDocument]]] = {
     DocumentType.INVOICE: {"1.0.0": InvoiceDocumentV1_0},
+    DocumentType.OTHER: {"1.0.0": OtherDocumentV1_0},
 }
 
 

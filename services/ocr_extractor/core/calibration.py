@@ -24,9 +24,9 @@ GROUPS = ("date", "amount", "name", "address", "id", "pair", "other")
 FIELD_GROUPS = {
     "date": "date", "due_date": "date", "period_start": "date", "period_end": "date",
     "total": "amount", "subtotal": "amount", "tax": "amount",
-    "merchant_name": "name", "vendor_name": "name", "customer_name": "name", "sender": "name", "recipient": "name",
+    "merchant_name": "name", "vendor_name": "name", "issuer": "name", "customer_name": "name", "sender": "name", "recipient": "name",
     "merchant_address": "address", "vendor_address": "address",
-    "merchant_tax_id": "id", "vendor_tax_id": "id", "invoice_number": "id",
+    "merchant_tax_id": "id", "vendor_tax_id": "id", "invoice_number": "id", "reference_number": "id",
 }
 FEATURES = ("bias", "logit_ocr", "evidence", "check_passed", "check_failed", *(f"group_{g}" for g in GROUPS),
             *(f"evidence_x_{g}" for g in GROUPS))

@@ -42,6 +42,7 @@ from ocr_extractor.core.fields import (
     extract_payment_method,
     extract_period,
     extract_recipient,
+    extract_reference,
     extract_sender,
     extract_subject,
     extract_subtotal,
@@ -122,10 +123,23 @@ def _letter(rows: Sequence[Row], day_first: bool, language: str) -> dict[str, Fo
     }
 
 
+def _other(rows: Sequence[Row], day_first: bool, language: str) -> dict[str, Found | None]:
+    """Generic fields of any document (schema 1.1.0 of `other`): nothing readable is lost when the type is unknown."""
+    issuer, _ = extract_merchant(rows)
+    return {
+        "issuer": issuer,
+        "date": extract_date(rows, default_day_first=day_first),
+        "total": extract_gross_total(rows) or extract_total(rows),
+        "currency": _currency(rows, language),
+        "reference_number": extract_reference(rows),
+    }
+
+
 _EXTRACTORS: dict[DocumentType, Callable[[Sequence[Row], bool, str], dict[str, Found | None]]] = {
     DocumentType.RECEIPT: _receipt,
     DocumentType.INVOICE: _invoice,
     DocumentType.LETTER: _letter,
+    DocumentType.OTHER: _other,
 }
 
 
@@ -200,6 +214,8 @@ def extract_document(
     if extractor is not None:
         found = _by_page(extractor, rows, day_first, ocr.language)
     line_items: list[LineItem] = []
+    if document_type == DocumentType.OTHER and found.get("total") is not None and found.get("currency") is not None:
+        found["total"].field.currency = found["currency"].field.value  # type: ignore[union-attr]
     if document_type in (DocumentType.RECEIPT, DocumentType.INVOICE):
         line_items = [item for page in pages_of(rows) for item in extract_line_items(page)]
         currency = found.get("currency")

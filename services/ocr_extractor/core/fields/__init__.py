@@ -15,13 +15,22 @@ and letters); `keywords` holds the shared keyword grammars.
   amount when printed, else as for receipts), period_start / period_end (a date range after Flight dates /
   Schedule dates / Period; an invoicing period last).
 - form: key/value pairs from "Key: value", "Key:" + the box right of or under it, or a label with a value to its right.
-- letter / other: text blocks (rows separated by a vertical gap), plus the date for letters.
+- letter / other: text blocks (rows separated by a vertical gap), plus the date for letters; other also carries
+  generic fields so that a document routed there loses nothing readable: issuer (the letterhead's first
+  text-like row), date, total (+ currency), reference_number.
 """
 
 from ocr_extractor.core.fields.amounts import extract_gross_total, extract_line_items, extract_payment_method, extract_subtotal, extract_tax, extract_total
 from ocr_extractor.core.fields.dates import extract_date, extract_due_date, extract_period, extract_time
 from ocr_extractor.core.fields.key_values import extract_key_values, slug
-from ocr_extractor.core.fields.parties import extract_customer, extract_invoice_number, extract_merchant, extract_tax_id, extract_vendor
+from ocr_extractor.core.fields.parties import (
+    extract_customer,
+    extract_invoice_number,
+    extract_merchant,
+    extract_reference,
+    extract_tax_id,
+    extract_vendor,
+)
 from ocr_extractor.core.fields.rows import Found, Row, build_rows
 from ocr_extractor.core.fields.text import extract_recipient, extract_sender, extract_subject, extract_text_blocks
 
@@ -40,6 +49,7 @@ __all__ = [
     "extract_payment_method",
     "extract_period",
     "extract_recipient",
+    "extract_reference",
     "extract_sender",
     "extract_subject",
     "extract_subtotal",

@@ -208,6 +208,28 @@ def _contract_number(rows: Sequence[Row]) -> Found | None:
     return None
 
 
+_REFERENCE = re.compile(
+    r"(?<![a-z])(?:(?:our|your|su|nuestra)\s*)?(?:ref(?:erence|erencia)?|case|file|policy|p[oó]liza|claim|account|acct|cuenta|"
+    r"tracking|expediente|aktenzeichen|kundennummer|vorgang)\.?\s*(?:no|number|n[uú]mero|nr|n[º°o]|#|id)?\.?\s*[:#]\s*"
+    r"(?P<value>[A-Z0-9][A-Z0-9\-/_.]{2,})",
+    re.IGNORECASE,
+)
+
+
+def extract_reference(rows: Sequence[Row]) -> Found | None:
+    """The number a document is filed under: an invoice / contract / order number (`extract_invoice_number`), else a
+    code after REF / REFERENCE / CASE / POLICY / ACCOUNT NO."""
+    found = extract_invoice_number(rows)
+    if found is not None:
+        return found
+    for row in rows:
+        for m in _REFERENCE.finditer(row.text):
+            value = m["value"].strip(".-/")
+            if any(ch.isdigit() for ch in value) and not find_dates(value):
+                return make_found(value, 0.85, row.lines_between(m.start("value"), m.end("value")), raw=row.text)
+    return None
+
+
 # ---------------------------------------------------------------- vendor (the invoice's issuer)
 _VENDOR_LABEL = re.compile(r"^(?:from|vendor|supplier|seller|sold\s*by|proveedor|emisor|emite|vendedor|de)\s*:\s*(?P<v>.+)$", re.IGNORECASE)
 # who the money goes to is the issuer: 'Titulaire du compte : NETPRESSE', 'Account holder: ACME Ltd'
