@@ -1,7 +1,7 @@
 """core.routing: the type whose schema fills best wins when the classifier is unsure; a sure classifier is kept."""
 
 from iris_common.contract.extraction import DocumentType, ExtractedField, KeyValuePair, StructuredDocument, ValidationCheck
-from ocr_extractor.core.routing import OTHER_FILL, fill, given_type, route
+from ocr_extractor.core.routing import CHECK_WEIGHT, KEY_FIELDS, OTHER_FILL, fill, given_type, route
 
 T = DocumentType
 
@@ -24,8 +24,12 @@ def _extractor(documents: dict[DocumentType, StructuredDocument], calls: list[Do
 
 
 def test_fill_is_the_confidence_weighted_share_of_key_fields() -> None:
-    share, found = fill(_doc(T.RECEIPT, {"date": 0.8, "total": 0.6}))
-    assert share == round((0.8 + 0.6) / 4, 4) and found == ["date", "total"]
+    weights = KEY_FIELDS[T.RECEIPT]
+    share, found = fill(_doc(T.RECEIPT, {"date": 0.8, "total": 0.6}))  # and one check passed
+    assert share == round((weights["date"] * 0.8 + weights["total"] * 0.6) / sum(weights.values()) + CHECK_WEIGHT, 4)
+    assert found == ["total", "date"]
+    # what marks a receipt counts more than a first row that looks like a name
+    assert fill(_doc(T.RECEIPT, {"total": 0.9}))[0] > fill(_doc(T.RECEIPT, {"merchant_name": 0.9}))[0]
     assert fill(_doc(T.OTHER, {}))[0] == OTHER_FILL
     assert fill(_doc(T.FORM, {}, pairs=4))[0] == round(4 / 8 * 0.9, 4)
 
