@@ -12,9 +12,8 @@ passed (forms: the share of confident key/value pairs); `other` has no key field
 type reads better than that. The square root of the prior keeps the classifier decisive when it is sure
 and lets the evidence decide when it is not; a top type at SURE_ABOVE or more is kept without comparison (a form at
 0.97 is not re-typed by a few receipt-like rows).
-The constants were chosen on the development sets: on 140 doc_types.csv pages (page 0, default classifier) the
-routed type was right for 125 where the classifier alone was right for 113 (benchmarks/pipeline_eval.py prints the
-effect end to end).
+The constants were chosen on the development pages with `benchmarks/routing_study.py` (classifier alone vs routed,
+and a grid around these values); benchmarks/pipeline_eval.py measures the effect end to end.
 """
 
 from __future__ import annotations

@@ -1,0 +1,175 @@
+"""Type routing on real pages: the classifier's top type alone vs the type `core.routing` chooses, and the constants.
+
+Every page of ../shared/data/doc_types.csv (plus the German receipts) is preprocessed (page 0), read and embedded
+once by the RUNNING services (`iris up`), and cached as JSON under --cache; then each page is classified over HTTP
+(the running ml-classifier, so its current default model) and routed in process with the extractor's own code, for
+the shipped constants and a small grid around them. Labels handwritten / scientific_publication count as `other`.
+
+    .venv/bin/python benchmarks/routing_study.py                 # cache in /tmp/iris-routing-cache, all pages
+    .venv/bin/python benchmarks/routing_study.py --limit 120     # the first 120 pages, sources interleaved
+    .venv/bin/python benchmarks/routing_study.py --no-grid --show-errors
+
+The end-to-end effect (the flow, the services, field F1) is measured by benchmarks/pipeline_eval.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import csv
+import hashlib
+import itertools
+import json
+import random
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+from iris_common.contract.extraction import DocumentType, OcrResult, StructuredDocument
+from iris_common.settings import ClientSettings, ServiceSettings
+from ocr_extractor.core import routing
+from ocr_extractor.core.document import extract_document
+from ocr_extractor.models.calibrate import load_calibration
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+AS_OTHER = {"handwritten", "scientific_publication"}
+GRID = {"PRIOR_WEIGHT": [0.15, 0.25, 0.5, 1.0], "FILL_FLOOR": [0.05, 0.1], "OTHER_FILL": [0.35, 0.45, 0.55], "SURE_ABOVE": [0.9, 1.01]}
+
+
+def labelled_pages(data: Path) -> list[dict[str, str]]:
+    """doc_types.csv and the German receipts, interleaved by source so that --limit keeps every source."""
+    rows = list(csv.DictReader((data / "doc_types.csv").open(encoding="utf-8")))
+    known = {r["path"] for r in rows}
+    rows += [{"path": f"german_receipts/{p.name}", "label": "receipt", "source": "german_receipts"}
+             for p in sorted((data / "german_receipts").glob("*")) if p.suffix.lower() in (".jpg", ".jpeg", ".png")
+             and f"german_receipts/{p.name}" not in known]
+    by_source: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        by_source.setdefault(row["source"], []).append(row)
+    rng = random.Random(0)
+    for group in by_source.values():
+        rng.shuffle(group)
+    order = []
+    while any(by_source.values()):
+        for group in by_source.values():
+            if group:
+                order.append(group.pop())
+    return order
+
+
+def read_page(client: httpx.Client, settings: ClientSettings, path: Path) -> dict:
+    """Phase 1 (page 0), OCR and embedding of one page, from the running services."""
+    pre = client.post(f"{settings.url('image-processor')}/process", files={"file": (path.name, path.read_bytes())}, data={"page": "0"})
+    pre.raise_for_status()
+    png = base64.b64decode(pre.json()["data"]["pages"][0]["image_base64"])
+    upload = {"file": ("page.png", png, "image/png")}
+    ocr = client.post(f"{settings.url('ocr-extractor')}/ocr", files=upload)
+    ocr.raise_for_status()
+    emb = client.post(f"{settings.url('ml-embeddings')}/embed", files=upload)
+    emb.raise_for_status()
+    return {"ocr": ocr.json()["data"]["ocr"], "embedding": emb.json()["data"]["items"][0]["embedding"]}
+
+
+def load_cached(pages: list[dict[str, str]], cache: Path, data: Path, client: httpx.Client, settings: ClientSettings) -> list[dict]:
+    cache.mkdir(parents=True, exist_ok=True)
+    out, started = [], time.perf_counter()
+    for i, row in enumerate(pages):
+        file = cache / f"{hashlib.sha1(row['path'].encode()).hexdigest()[:16]}.json"
+        if not file.exists():
+            try:
+                file.write_text(json.dumps({**row, **read_page(client, settings, data / row["path"])}))
+            except (httpx.HTTPError, KeyError, OSError) as exc:
+                print(f"  not read: {row['path']}: {exc}", file=sys.stderr)
+                continue
+            if (i + 1) % 20 == 0:
+                print(f"  read {i + 1}/{len(pages)} pages ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+        out.append(json.loads(file.read_text()))
+    return out
+
+
+def extractions(ocr: OcrResult, calibration) -> dict[DocumentType, StructuredDocument]:  # noqa: ANN001
+    return {t: extract_document(ocr, t, confidence_threshold=0.5, calibration=calibration) for t in DocumentType}
+
+
+def evaluate(items: list[tuple[dict, dict, dict]], **constants: float) -> tuple[Counter, list[tuple[str, str, str, str]]]:
+    saved = {name: getattr(routing, name) for name in constants}
+    for name, value in constants.items():
+        setattr(routing, name, value)
+    counts: Counter = Counter()
+    errors = []
+    try:
+        for page, cls, docs in items:
+            truth = "other" if page["label"] in AS_OTHER else page["label"]
+            chosen, _ = routing.route({DocumentType(k): v for k, v in cls["scores"].items()}, docs.__getitem__)
+            counts["pages"] += 1
+            counts["classifier_right"] += cls["predicted_class"] == truth
+            counts["routed_right"] += chosen.document_type.value == truth
+            if truth == "receipt":
+                counts["receipts"] += 1
+                counts["receipts_classifier"] += cls["predicted_class"] == "receipt"
+                counts["receipts_routed"] += chosen.document_type.value == "receipt"
+            if chosen.document_type.value != truth:
+                errors.append((page["path"], truth, cls["predicted_class"], chosen.document_type.value))
+    finally:
+        for name, value in saved.items():
+            setattr(routing, name, value)
+    return counts, errors
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/iris-routing-cache"))
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--no-grid", action="store_true")
+    parser.add_argument("--show-errors", action="store_true")
+    args = parser.parse_args()
+    if not (args.data / "doc_types.csv").is_file():
+        print(f"no labelled data at {args.data}; nothing to measure")
+        return 0
+    settings = ClientSettings()
+    pages = labelled_pages(args.data)[: args.limit]
+    calibration = load_calibration(ServiceSettings().models_dir)
+    with httpx.Client(timeout=300) as client:
+        cached = load_cached(pages, args.cache, args.data, client, settings)
+        items = []
+        for page in cached:
+            ocr = OcrResult.model_validate(page["ocr"])
+            reply = client.post(f"{settings.url('ml-classifier')}/classify", json={"embedding": page["embedding"], "text": ocr.text})
+            reply.raise_for_status()
+            items.append((page, reply.json()["data"], extractions(ocr, calibration)))
+    shipped = {name: getattr(routing, name) for name in GRID}
+    counts, errors = evaluate(items)
+    n = counts["pages"]
+    print(f"{n} pages ({len(pages) - n} not read); shipped constants {shipped}")
+    print(f"{'':28}{'classifier alone':>18}{'routed':>10}")
+    print(f"{'type right':28}{counts['classifier_right'] / n:>18.3f}{counts['routed_right'] / n:>10.3f}")
+    print(f"{'receipts typed receipt':28}{counts['receipts_classifier']:>11} / {counts['receipts']:<4}"
+          f"{counts['receipts_routed']:>5} / {counts['receipts']}")
+    per_source: Counter = Counter()
+    right: Counter = Counter()
+    for page, *_ in items:
+        per_source[page["source"]] += 1
+    for path, *_ in errors:
+        right[next(p["source"] for p, *_ in items if p["path"] == path)] += 1
+    print("routed wrong per source: " + ", ".join(f"{s} {right[s]}/{per_source[s]}" for s in sorted(per_source)))
+    if args.show_errors:
+        for path, truth, cls, chosen in errors:
+            print(f"  {path}: {truth}, classifier {cls}, routed {chosen}")
+    if not args.no_grid:
+        print("\ngrid (routed right, receipts routed receipt):")
+        rows = []
+        for values in itertools.product(*GRID.values()):
+            constants = dict(zip(GRID, values, strict=True))
+            c, _ = evaluate(items, **constants)
+            rows.append((c["routed_right"], c["receipts_routed"], constants))
+        for routed, receipts, constants in sorted(rows, key=lambda r: (r[0], r[1]), reverse=True)[:10]:
+            print(f"  {routed / n:.3f} {receipts}/{counts['receipts']}  {constants}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
