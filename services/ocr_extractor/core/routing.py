@@ -8,10 +8,10 @@ cheap (tens of milliseconds), so every type the classifier gives a real chance i
 
 `fill` is the confidence-weighted share of the type's key fields that were found, each weighted by how much it
 marks the type (a total more than a first row that looks like a name), plus a little for each cross-field check
-passed (forms: the share of confident key/value pairs); `other` has no key fields and gets the constant OTHER_FILL, so it wins only when no specific
-type reads better than that. The square root of the prior keeps the classifier decisive when it is sure
-and lets the evidence decide when it is not; a top type at SURE_ABOVE or more is kept without comparison (a form at
-0.97 is not re-typed by a few receipt-like rows).
+passed (forms: the share of confident key/value pairs); `other` has no key fields and gets the constant
+OTHER_FILL, so it wins only when no specific type reads better than that. A PRIOR_WEIGHT under 1 flattens the
+classifier's probabilities, so the evidence decides between types it is unsure of; a top type at SURE_ABOVE or more
+is kept without comparison (a form at 0.97 is not re-typed by a few receipt-like rows).
 The constants were chosen on the development pages with `benchmarks/routing_study.py` (classifier alone vs routed,
 and a grid around these values); benchmarks/pipeline_eval.py measures the effect end to end.
 """
