@@ -101,6 +101,18 @@ def test_schemas_are_listed_with_versions_and_served(client):
     assert schema["$defs"]["DateFieldSchema"]["properties"]["value"]["anyOf"][0]["pattern"] == r"^\d{4}-\d{2}-\d{2}$"
 
 
+def test_earlier_schema_versions_stay_served(client):
+    by_type = {s["document_type"]: s for s in client.get("/schemas").json()["schemas"]}
+    assert by_type["invoice"]["version"] == "1.1.0" and by_type["invoice"]["versions"] == ["1.0.0", "1.1.0"]
+    assert {"period_start", "period_end"} <= set(by_type["invoice"]["fields"])
+    assert by_type["other"]["versions"] == ["1.0.0", "1.1.0"] and "issuer" in by_type["other"]["fields"]
+    old = client.get("/schemas/invoice", params={"version": "1.0.0"}).json()
+    assert old["version"] == "1.0.0" and old["$id"].endswith("/invoice/1.0.0.json")
+    assert client.get("/schemas/invoice").json()["version"] == "1.1.0"
+    missing = client.get("/schemas/invoice", params={"version": "0.9.0"})
+    assert missing.status_code == 400 and missing.json()["error"]["code"] == "VAL001" and "1.0.0" in missing.json()["error"]["message"]
+
+
 @pytest.mark.parametrize("kind", ["receipt", "invoice", "form", "letter", "other"])
 def test_every_output_validates_against_its_published_schema(client, receipt_en, kind):
     from jsonschema import Draft202012Validator

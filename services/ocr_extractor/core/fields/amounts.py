@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 
-from iris_common.contract.extraction import LineItem
+from iris_common.contract.extraction import LineItem, OcrLine
 from ocr_extractor.core.fields.keywords import (
     CARRIED,
     CHANGE,
@@ -138,6 +138,30 @@ _GROSS = re.compile(r"(?<![a-z])(?:gross|brutto|bruto)(?![a-z])(?!\s*(?:rating|i
                     re.IGNORECASE)
 
 
+_TOTALS_ROW = re.compile(rf"^\W*(?:grand\s*)?{TOTAL_WORD}(?:e?s)?(?![a-z])", re.IGNORECASE)
+
+
+def _gross_column(rows: Sequence[Row], i: int, header: OcrLine, reach: int = 8) -> Found | None:
+    """The amount under a 'Gross Amount' column header: on the column's 'Total(s)' row when it has one (a summary
+    table lists months, then their totals), else the first amount under it."""
+    first: Found | None = None
+    at = i
+    for _ in range(reach):
+        below = cell_below(rows, at, header, max_rows=1)
+        if below is None:
+            break
+        at, cell = below
+        amounts = [a for a in find_amounts(cell.text) if a.value > 0]
+        if not amounts:
+            break
+        found = make_found(amounts[0].text, 0.95, [cell], raw=cell.text)
+        found.flags.append("gross_amount")
+        if _TOTALS_ROW.match(rows[at].text):
+            return found
+        first = first or found
+    return first
+
+
 def extract_gross_total(rows: Sequence[Row]) -> Found | None:
     """The amount after GROSS (TOTAL / AMOUNT) on its row, or under a 'Gross Amount' column header (the
     'Totals' row of an order's summary table); the last one of the rows given. An invoice's total when printed,
@@ -151,12 +175,9 @@ def extract_gross_total(rows: Sequence[Row]) -> Found | None:
             a for a in _whole_amounts(row.text) if a.start >= key.end()]
         header = next((ln for ln in row.lines if _GROSS.search(ln.text) and not find_amounts(ln.text)), None)
         if len(row.lines) > 2 and header is not None and not any(a.start >= key.end() for a in find_amounts(row.text)):
-            below = cell_below(rows, i, header, max_rows=1)  # a column header over the amounts
-            if below is not None:
-                cell = [a for a in find_amounts(below[1].text) if a.value > 0]
-                if cell:
-                    found = make_found(cell[0].text, 0.95, [below[1]], raw=below[1].text)
-                    found.flags.append("gross_amount")
+            column = _gross_column(rows, i, header)  # a column header over the amounts
+            if column is not None:
+                found = column
             continue
         if amounts:
             match = amounts[0]

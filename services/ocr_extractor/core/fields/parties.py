@@ -393,6 +393,28 @@ def _party_value(text: str) -> bool:
     return is_texty(text) and not _NOT_A_NAME.search(text) and not _PARTY_CELL.search(text)
 
 
+def _wrapped(rows: Sequence[Row], i: int, label: OcrLine, value: OcrLine) -> list[OcrLine]:
+    """The value's second printed line: the row right under it holds one text line starting inside the value's
+    horizontal extent and nothing under the label itself ('Advertiser: Congressional' / 'Leadership Fund')."""
+    if i + 1 >= len(rows) or rows[i + 1].page != rows[i].page:
+        return []
+    height = max(value.bbox[3] - value.bbox[1], 1.0)
+    label_x1 = label.bbox[2] if label is not value else value.bbox[0] + 0.25 * (value.bbox[2] - value.bbox[0])
+    under = [ln for ln in rows[i + 1].lines if ln.bbox[0] < value.bbox[2] and ln.bbox[2] > label.bbox[0]]
+    if len(under) != 1 or under[0].bbox[1] - value.bbox[3] > 0.6 * height:
+        return []
+    line = under[0]
+    if line.bbox[0] < label_x1 or re.search(r"[:\d@]", line.text) or not is_texty(line.text) or len(line.text.split()) > 4:
+        return []
+    return [line]
+
+
+def _party_found(rows: Sequence[Row], i: int, label: OcrLine, value: OcrLine, text: str, evidence: float) -> Found:
+    extra = _wrapped(rows, i, label, value)
+    name = " ".join([_party_name(text), *(ln.text.strip() for ln in extra)])
+    return make_found(_party_name(name), evidence, [value, *extra], raw=" ".join([value.text, *(ln.text for ln in extra)]))
+
+
 def _party_in_cells(rows: Sequence[Row]) -> Found | None:
     """The value cell right of an advertiser / customer label cell on the same row (past a 'Name:' cell), or after
     'Advertiser:' in the label's own cell, or under the label when it heads a column ('Advertiser' over the name)."""
@@ -400,14 +422,14 @@ def _party_in_cells(rows: Sequence[Row]) -> Found | None:
         for k, line in enumerate(row.lines):
             inline = _PARTY_INLINE.match(line.text)
             if inline and is_texty(inline["v"]) and not _NOT_A_NAME.search(inline["v"]):
-                return make_found(_party_name(inline["v"]), 0.9, [line], raw=line.text)
+                return _party_found(rows, i, line, line, inline["v"], 0.9)
             if not _PARTY_CELL.search(line.text):
                 continue
             right = row.lines[k + 1 :]
             if right and re.fullmatch(r"\W*name\s*:?\s*", right[0].text, re.IGNORECASE):
                 right = right[1:]  # 'Advertiser | Name: | Woody Thrasher for Governor 2020'
             if right and right[0].bbox[0] - line.bbox[2] <= 12 * max(line.bbox[3] - line.bbox[1], 1.0) and _party_value(right[0].text):
-                return make_found(_party_name(right[0].text), 0.95, [right[0]], raw=right[0].text)
+                return _party_found(rows, i, line, right[0], right[0].text, 0.95)
             below = cell_below(rows, i, line, max_rows=1)  # a header cell: 'Advertiser | Original Date' over the values
             if below is not None and _party_value(below[1].text):
                 return make_found(_party_name(below[1].text), 0.85, [below[1]], raw=below[1].text)
