@@ -187,3 +187,24 @@ def test_document_over_the_page_limit_fails_with_val001_naming_the_limit(fresh_c
     state = _run(doc)
     assert state.is_failed()
     assert "VAL001" in state.message and f"at most {limit}" in state.message and "MAX_PDF_PAGES" in state.message
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_three_page_invoice_pdf_reads_its_header_on_page_0_and_its_total_on_page_2(
+    fresh_client: None, tmp_path: Path, lang: str
+) -> None:
+    """The document, not its first page, is the unit of work: the type IRIS chooses itself, fields from every page."""
+    from docgen.multipage import render_multipage_invoice
+
+    generated = render_multipage_invoice(seed=5, lang=lang)
+    doc = tmp_path / f"invoice-{lang}.pdf"
+    doc.write_bytes(generated.pdf_bytes())
+    state = _run(doc)
+    assert state.is_completed(), state.message
+    result = state.result()
+    assert result["page_count"] == 3 and result["document_type"] == "invoice"
+    fields = result["final_extraction"]["fields"]
+    assert fields["invoice_number"]["value"] == generated.fields["invoice_number"] and fields["invoice_number"]["page"] == 0
+    assert fields["total"]["value"] == generated.fields["total"] and fields["total"]["page"] == 2
+    assert {item["page"] for item in result["final_extraction"]["line_items"]} == {0, 1, 2}
+    assert all(item["bbox"] for item in result["final_extraction"]["line_items"])
