@@ -104,7 +104,8 @@ def extract_merchant(rows: Sequence[Row]) -> tuple[Found | None, Found | None]:
 # ---------------------------------------------------------------- invoice number
 _INVOICE_NO = re.compile(
     r"(?<![a-z])(?:invoice|inv|factura|facture|factuur|rechnung|bill|receipt|recibo|document|doc|ticket|booking|n[uú]mero\s*de\s*factura)\.?\s*"
-    r"(?:nummer|number|no|num|n[uú]mero|nr|nº|n°|n\.?º?|#|id)?\.?\s*(?:de\s*factura)?\s*[:#.]?\s*(?P<value>[A-Z0-9][A-Z0-9\-/_.]{2,})",
+    r"(?:nummer|number|no|num|n[uú]mero|nr|nº|n°|n\.?º?|#|id)?\.?\s*(?:de\s*factura)?\s*(?:[:#.]|[^\w\s,;(])?\s*"
+    r"(?P<value>[A-Z0-9][A-Z0-9\-/_.]{2,})",  # one stray symbol: OCR reads a faint '#' as '≈' or '*'
     re.IGNORECASE,
 )
 _INVOICE_LABEL = re.compile(
@@ -425,10 +426,10 @@ def _party_in_cells(rows: Sequence[Row]) -> Found | None:
                 return _party_found(rows, i, line, line, inline["v"], 0.9)
             if not _PARTY_CELL.search(line.text):
                 continue
-            right = row.lines[k + 1 :]
+            right, left = row.lines[k + 1 :], line
             if right and re.fullmatch(r"\W*name\s*:?\s*", right[0].text, re.IGNORECASE):
-                right = right[1:]  # 'Advertiser | Name: | Woody Thrasher for Governor 2020'
-            if right and right[0].bbox[0] - line.bbox[2] <= 12 * max(line.bbox[3] - line.bbox[1], 1.0) and _party_value(right[0].text):
+                right, left = right[1:], right[0]  # 'Advertiser | Name: | Woody Thrasher for Governor 2020'
+            if right and right[0].bbox[0] - left.bbox[2] <= 12 * max(line.bbox[3] - line.bbox[1], 1.0) and _party_value(right[0].text):
                 return _party_found(rows, i, line, right[0], right[0].text, 0.95)
             below = cell_below(rows, i, line, max_rows=1)  # a header cell: 'Advertiser | Original Date' over the values
             if below is not None and _party_value(below[1].text):
