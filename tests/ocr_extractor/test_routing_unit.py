@@ -31,7 +31,8 @@ def test_fill_is_the_confidence_weighted_share_of_key_fields() -> None:
     # what marks a receipt counts more than a first row that looks like a name
     assert fill(_doc(T.RECEIPT, {"total": 0.9}))[0] > fill(_doc(T.RECEIPT, {"merchant_name": 0.9}))[0]
     assert fill(_doc(T.OTHER, {}))[0] == OTHER_FILL
-    assert fill(_doc(T.FORM, {}, pairs=4))[0] == round(4 / 8 * 0.9, 4)
+    assert fill(_doc(T.FORM, {}, pairs=4))[0] == round(4 / 8 * 0.9**0.5, 4)
+    assert fill(_doc(T.FORM, {}, pairs=12))[0] == round(0.9**0.5, 4)  # 8 pairs fill a form
 
 
 def test_readable_receipt_the_classifier_called_other_is_extracted_as_a_receipt() -> None:
