@@ -39,7 +39,7 @@ class RoutingTrial(BaseModel):
     """One type the extractor tried: the classifier's prior, what its schema filled, and the resulting score."""
 
     document_type: DocumentType
-    prior: float = Field(description="the classifier's probability of this type")
+    prior: float = Field(description="the classifier's probability of this type, updated by the title's evidence when there is a title")
     fill: float = Field(description="0..1: confidence-weighted share of the type's key fields found (forms: confident pairs)")
     found: list[str] = Field(default_factory=list, description="key fields found above the confidence threshold")
     checks_passed: int = 0
@@ -50,6 +50,7 @@ class RoutingTrial(BaseModel):
 class RoutingDecision(BaseModel):
     chosen: DocumentType
     classifier_choice: DocumentType | None = Field(description="the classifier's top type (null when the type was given)")
+    titled: DocumentType | None = Field(default=None, description="the type the first page's title names ('INVOICE', 'Factuur'), if any")
     given: bool = Field(description="the caller fixed the type: nothing was compared")
     confidence: float = Field(description="the classifier's probability of the chosen type (1 when given)")
     needs_review: bool = Field(description="the type is uncertain: low probability, or the evidence overruled the classifier")

@@ -35,6 +35,7 @@ from ocr_extractor.core.geometry import TransformError, as_matrix, document_in_o
 from ocr_extractor.core.layout import join_pages, mismatches
 from ocr_extractor.core.routing import given_type, route
 from ocr_extractor.core.schemas import UnknownSchemaVersion, field_names, json_schema, schema_errors, schema_id
+from ocr_extractor.core.titles import titled_type
 from ocr_extractor.models.runtime import OcrRuntime
 
 router = APIRouter(tags=["ocr"])
@@ -155,7 +156,7 @@ def _structured(
         structured = extract(document_type)
         decision = given_type(structured)
     else:
-        structured, decision = route(candidates or {}, extract)
+        structured, decision = route(candidates or {}, extract, titled=titled_type(ocr))
     violations = schema_errors(structured)
     if violations:
         raise SchemaViolation(

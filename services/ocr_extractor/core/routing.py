@@ -12,6 +12,9 @@ passed (forms: the share of 8 key/value pairs linked, times the square root of t
 OTHER_FILL, so it wins only when no specific type reads better than that. A PRIOR_WEIGHT under 1 flattens the
 classifier's probabilities, so the evidence decides between types it is unsure of; a top type at SURE_ABOVE or more
 is kept without comparison (a form at 0.97 is not re-typed by a few receipt-like rows).
+Before scoring, the page's own title (core.titles: "INVOICE", "Factuur", "CONTRACT", "Reçu") updates the classifier's
+probabilities (`with_title`): the classifier has not seen a Dutch invoice or a broadcaster's ad-buy order laid out
+as a grid of labels, and calls both `form`; their titles say otherwise.
 The constants were chosen on the development pages with `benchmarks/routing_study.py` (classifier alone vs routed,
 and a grid around these values); benchmarks/pipeline_eval.py measures the effect end to end.
 """
@@ -39,6 +42,22 @@ FORM_PAIRS_FOR_FULL = 8  # key/value pairs that make a form's schema 'full'
 MIN_PRIOR = 0.02  # types the classifier gives less are not tried
 SURE_ABOVE = 0.9  # a classifier this sure of its top type is not second-guessed
 REVIEW_BELOW = 0.6  # a chosen type with a lower classifier probability is flagged for review
+TITLE_FACTOR = 8.0  # the type a page's title names (core.titles) is this many times likelier than the classifier said
+# A title tells a sales document from a form much better than a receipt from an invoice (till receipts are headed
+# "Invoice #", hotel invoices "Payment receipt"), so the sibling sales type is raised too, by SIBLING_FACTOR.
+SIBLING_FACTOR = 4.0
+SIBLINGS: dict[DocumentType, DocumentType] = {DocumentType.INVOICE: DocumentType.RECEIPT, DocumentType.RECEIPT: DocumentType.INVOICE}
+
+
+def with_title(classifier: dict[DocumentType, float], titled: DocumentType | None) -> dict[DocumentType, float]:
+    """The classifier's probabilities updated by the title's evidence (Bayes with a likelihood ratio), summing to 1."""
+    if titled is None:
+        return dict(classifier)
+    factors = {titled: TITLE_FACTOR} | ({SIBLINGS[titled]: SIBLING_FACTOR} if titled in SIBLINGS else {})
+    updated = {t: classifier.get(t, 0.0) * factors.get(t, 1.0) for t in {*classifier, *factors}}
+    updated[titled] = max(updated[titled], MIN_PRIOR * TITLE_FACTOR)
+    total = sum(updated.values())
+    return {t: p / total for t, p in updated.items()}
 
 
 def fill(document: StructuredDocument) -> tuple[float, list[str]]:
@@ -76,9 +95,13 @@ def given_type(document: StructuredDocument) -> RoutingDecision:
 
 
 def route(
-    candidates: dict[DocumentType, float], extract: Callable[[DocumentType], StructuredDocument]
+    classifier: dict[DocumentType, float], extract: Callable[[DocumentType], StructuredDocument],
+    titled: DocumentType | None = None,
 ) -> tuple[StructuredDocument, RoutingDecision]:
-    """Extract every candidate type worth trying and keep the best-scoring one (see the module docstring)."""
+    """Extract every candidate type worth trying and keep the best-scoring one (see the module docstring).
+    `titled`: the type the page's own title names, if any (core.titles)."""
+    classifier_top = max(classifier, key=classifier.__getitem__)
+    candidates = with_title(classifier, titled)
     top = max(candidates, key=candidates.__getitem__)
     tried = [t for t in sorted(candidates, key=candidates.__getitem__, reverse=True)
              if t == top or (candidates[top] < SURE_ABOVE and candidates[t] >= MIN_PRIOR)]
@@ -87,13 +110,15 @@ def route(
     best = trials[0]
     chosen = best.document_type
     confidence = candidates[chosen]
-    if chosen == top:
-        reason = f"the classifier's choice ({confidence:.2f})" + (
+    said = f"the title names {titled.value}; " if titled is not None else ""
+    if chosen == classifier_top:
+        reason = said + f"the classifier's choice ({classifier[chosen]:.2f})" + (
             f", and its schema fills best (fill {best.fill:.2f})" if len(trials) > 1 else "")
     else:
-        reason = (f"{chosen.value} fills its schema (fill {best.fill:.2f}, found {', '.join(best.found) or 'nothing'}) where the "
-                  f"classifier's {top.value} ({candidates[top]:.2f}) reads less: score {best.score:.2f} against "
-                  f"{next(tr.score for tr in trials if tr.document_type == top):.2f}")
-    decision = RoutingDecision(chosen=chosen, classifier_choice=top, given=False, confidence=round(confidence, 4),
-                               needs_review=chosen != top or confidence < REVIEW_BELOW, reason=reason, trials=trials)
+        reason = said + (f"{chosen.value} fills its schema (fill {best.fill:.2f}, found {', '.join(best.found) or 'nothing'}) where the "
+                         f"classifier's {classifier_top.value} ({classifier[classifier_top]:.2f}) reads less: score {best.score:.2f} "
+                         f"against {next((tr.score for tr in trials if tr.document_type == classifier_top), 0.0):.2f}")
+    decision = RoutingDecision(chosen=chosen, classifier_choice=classifier_top, titled=titled, given=False,
+                               confidence=round(confidence, 4), needs_review=chosen != classifier_top or confidence < REVIEW_BELOW,
+                               reason=reason, trials=trials)
     return documents[chosen], decision
