@@ -32,11 +32,12 @@ from iris_common.contract.extraction import DocumentType, OcrResult, StructuredD
 from iris_common.settings import ClientSettings, ServiceSettings
 from ocr_extractor.core import routing
 from ocr_extractor.core.document import extract_document
+from ocr_extractor.core.titles import titled_type
 from ocr_extractor.models.calibrate import load_calibration
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 AS_OTHER = {"handwritten", "scientific_publication"}
-GRID = {"PRIOR_WEIGHT": [0.15, 0.25, 0.5, 1.0], "FILL_FLOOR": [0.05, 0.1], "OTHER_FILL": [0.35, 0.45, 0.55], "SURE_ABOVE": [0.9, 1.01]}
+GRID = {"PRIOR_WEIGHT": [0.15, 0.25, 0.5], "OTHER_FILL": [0.35, 0.45, 0.55], "SURE_ABOVE": [0.9, 1.01], "TITLE_FACTOR": [1.0, 4.0, 8.0, 16.0]}
 
 
 def labelled_pages(data: Path) -> list[dict[str, str]]:
@@ -94,16 +95,16 @@ def extractions(ocr: OcrResult, calibration) -> dict[DocumentType, StructuredDoc
     return {t: extract_document(ocr, t, confidence_threshold=0.5, calibration=calibration) for t in DocumentType}
 
 
-def evaluate(items: list[tuple[dict, dict, dict]], **constants: float) -> tuple[Counter, list[tuple[str, str, str, str]]]:
+def evaluate(items: list[tuple[dict, dict, dict, DocumentType | None]], **constants: float) -> tuple[Counter, list[tuple[str, str, str, str]]]:
     saved = {name: getattr(routing, name) for name in constants}
     for name, value in constants.items():
         setattr(routing, name, value)
     counts: Counter = Counter()
     errors = []
     try:
-        for page, cls, docs in items:
+        for page, cls, docs, titled in items:
             truth = "other" if page["label"] in AS_OTHER else page["label"]
-            chosen, _ = routing.route({DocumentType(k): v for k, v in cls["scores"].items()}, docs.__getitem__)
+            chosen, _ = routing.route({DocumentType(k): v for k, v in cls["scores"].items()}, docs.__getitem__, titled=titled)
             counts["pages"] += 1
             counts["classifier_right"] += cls["predicted_class"] == truth
             counts["routed_right"] += chosen.document_type.value == truth
@@ -140,7 +141,7 @@ def main() -> int:
             ocr = OcrResult.model_validate(page["ocr"])
             reply = client.post(f"{settings.url('ml-classifier')}/classify", json={"embedding": page["embedding"], "text": ocr.text})
             reply.raise_for_status()
-            items.append((page, reply.json()["data"], extractions(ocr, calibration)))
+            items.append((page, reply.json()["data"], extractions(ocr, calibration), titled_type(ocr)))
     shipped = {name: getattr(routing, name) for name in GRID}
     counts, errors = evaluate(items)
     n = counts["pages"]
