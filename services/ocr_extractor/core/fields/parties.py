@@ -53,6 +53,86 @@ def _could_be_name(text: str) -> bool:
     return not (find_dates(text) or find_amounts(text) or total_strength(text))
 
 
+# where a street address shows itself: a postcode (4-6 digits standing alone, not a phone or registration
+# number) or a street / building word (Malay, English, Spanish, German)
+_POSTCODE = re.compile(r"(?<![\w\-/.+])\d{4,6}(?![\d\-/])")
+_STREET = re.compile(
+    r"(?<![a-z])(?:jalan|jln|lorong|lrg|persiaran|lebuh(?:raya)?|changkat|taman|tmn|kampung|kg|bandar|seksyen|"
+    r"lot|level|floor|blok|block|wisma|bangunan|plaza|street|st|road|rd|avenue|ave|blvd|boulevard|lane|ln|drive|dr|"
+    r"highway|hwy|suite|ste|unit|calle|c/|c\\|avda|avenida|carrer|ctra|carretera|paseo|pza|plaza|"
+    r"stra(?:ss|ß)e|str|platz|weg|gasse|allee|ring)(?![a-z])\.?",
+    re.IGNORECASE,
+)
+_NUMBERED = re.compile(r"^\W*(?:no\.?\s*|lot\s*|unit\s*|level\s*|#)?\d+[a-z]?(?:[-/&,\s]|$)", re.IGNORECASE)
+_COUNTRY_END = re.compile(
+    r"(?<![a-z])(?:malaysia|singapore|indonesia|thailand|philippines|australia|u\.?s\.?a|united\s*states|canada|"
+    r"united\s*kingdom|england|india|espa[ñn]a|spain|m[ée]xico|deutschland|germany|[öo]sterreich|austria|france)\W*$",
+    re.IGNORECASE,
+)
+
+
+def _place(text: str) -> bool:
+    """A row that reads as part of a street address: a postcode, a street word, or a house number at its start."""
+    return bool(_POSTCODE.search(text) or _STREET.search(text) or _NUMBERED.match(text))
+
+
+def _street_row(text: str) -> bool:
+    """A row of a street address beyond doubt: words with a postcode or a house number ('12 Main St', '59200 Kuala
+    Lumpur'), not a bare code."""
+    return bool(re.search(r"[A-Za-z]{2,}", text) and not REG_ONLY.match(text) and (_POSTCODE.search(text) or _NUMBERED.match(text)))
+
+
+def _address_blocks(top: Sequence[Row]) -> list[list[Row]]:
+    """The runs of address-like rows under the name, split where a contact, registration, date or total row
+    (or a row of no words) comes between them; a title row (TAX INVOICE, RECEIPT ...) ends the header."""
+    blocks: list[list[Row]] = [[]]
+    for row in top:
+        text = row.text.strip()
+        if HEADER_WORDS.search(text):
+            break
+        if (CONTACT.search(text) or STOP_ADDRESS.search(text) or find_dates(text) or total_strength(text)
+                or REG_ONLY.match(text) or not re.search(r"[A-Za-z]{2,}", text) or re.fullmatch(r"[\W_]+", text)):
+            if blocks[-1]:
+                blocks.append([])
+            continue
+        blocks[-1].append(row)
+    return [b for b in blocks if b]
+
+
+_MAX_ADDRESS_ROWS = 5
+
+
+def _address_rows(top: Sequence[Row]) -> list[Row]:
+    """The merchant's address, as receipts print it under the name: the first run of rows that holds a street
+    address (a branch or brand line set apart by a registration row, '(Mutiara Rini 16)' / 'Co Reg No ...', gives
+    way to the run after it), without the word-only lines that lead it ('MYDIN MART SRI MUDA', 'Licensee of
+    McDonald's') when the street follows them; it ends with the country (or after five rows)."""
+    blocks = _address_blocks(top)
+    if not blocks:
+        return []
+    block = next((b for b in blocks if any(_POSTCODE.search(r.text) or _STREET.search(r.text) for r in b)), blocks[0])
+    first_place = next((k for k, r in enumerate(block) if _place(r.text)), None)
+    if first_place and all(not re.search(r"\d", r.text) for r in block[:first_place]) and _NUMBERED.match(block[first_place].text):
+        block = block[first_place:]
+    out: list[Row] = []
+    for row in block:
+        out.append(row)
+        if _COUNTRY_END.search(row.text) or len(out) == _MAX_ADDRESS_ROWS:
+            break
+    return out
+
+
+def _legal_first(top: Sequence[Row], names: Sequence[int]) -> list[int]:
+    """Rows of `names` near the top that carry a legal form (SDN BHD, S.L., LTD ...) and come before the first
+    address or contact row under the top name: a legal name printed after the shop's address is its owner
+    ('Owned By / SANYU SUPPLY SDN BHD' under 'SANYU STATIONERY SHOP'), not the name the receipt is headed with."""
+    legal = [i for i in names if i < 8 and _LEGAL_SUFFIX.search(_clean_name(top[i].text))]
+    if not legal or legal[0] == names[0]:
+        return legal
+    barrier = next((j for j in range(names[0] + 1, len(top)) if CONTACT.search(top[j].text) or _street_row(top[j].text)), None)
+    return [i for i in legal if barrier is None or i < barrier]
+
+
 def extract_merchant(rows: Sequence[Row]) -> tuple[Found | None, Found | None]:
     """(merchant_name, merchant_address) from the top of the first page."""
     top = header_rows(rows)[:12]
@@ -60,7 +140,7 @@ def extract_merchant(rows: Sequence[Row]) -> tuple[Found | None, Found | None]:
     if not names:
         return None, None
     # the legal name (SDN BHD, S.L., LTD ...) near the top is the merchant, even under a brand or a greeting
-    legal = [i for i in names if i < 8 and _LEGAL_SUFFIX.search(_clean_name(top[i].text))]
+    legal = _legal_first(top, names)
     name_at = legal[0] if legal else names[0]
     name_rows = [top[name_at]]
     before = [w for w in _LEGAL_SUFFIX.split(_clean_name(top[name_at].text))[0].split()
@@ -78,22 +158,7 @@ def extract_merchant(rows: Sequence[Row]) -> tuple[Found | None, Found | None]:
     suffix = bool(legal) or any(COMPANY_SUFFIX.search(_clean_name(r.text)) for r in name_rows)
     name = make_found(name_text, 1.0 if suffix else 0.8, name_lines, raw=" ".join(r.text for r in name_rows))
 
-    address_rows: list[Row] = []
-    for row in top[name_at + len(name_rows) :]:
-        text = row.text.strip()
-        if CONTACT.search(text) or STOP_ADDRESS.search(text) or find_dates(text) or total_strength(text):
-            if address_rows:
-                break
-            continue
-        if REG_ONLY.match(text) or not re.search(r"[A-Za-z]{2,}", text) or re.fullmatch(r"[\W_]+", text):
-            if address_rows:
-                break
-            continue
-        if HEADER_WORDS.search(text):
-            break
-        address_rows.append(row)
-        if len(address_rows) == 4:
-            break
+    address_rows = _address_rows(top[name_at + len(name_rows) :])
     address = None
     if address_rows:
         lines = [ln for r in address_rows for ln in r.lines]

@@ -1,0 +1,56 @@
+"""Receipt headers on hand-written OCR lines: the merchant's name and address as receipts print them (name at the
+top, the street address under it until the phone / registration / date rows)."""
+
+from iris_common.contract.extraction import DocumentType
+from ocr_extractor.core.document import extract_document
+from ocr_helpers import receipt_rows
+
+
+def _fields(texts: list[str]) -> dict[str, str | None]:
+    doc = extract_document(receipt_rows(texts), DocumentType.RECEIPT, confidence_threshold=0.0)
+    return {name: f.value for name, f in doc.fields.items()}
+
+
+def test_address_is_the_street_block_past_a_branch_line_and_its_registration_row():
+    got = _fields([
+        "DE LUXE CIRCLE FRESH MART SDN BHD", "(Mutiara Rini 16)", "Co Reg No:797887-W GST No:001507647488",
+        "No. 89&91, Jalan Utama,", "Taman Mutia Rini, 81300 Skudai, Johor.", "Tel:016-7780546",
+        "12/05/18 12:12:57 pm", "Green Tea 1.5L 5.00", "TOTAL 5.00",
+    ])
+    assert got["merchant_name"] == "DE LUXE CIRCLE FRESH MART SDN BHD"
+    assert got["merchant_address"] == "No. 89&91, Jalan Utama, Taman Mutia Rini, 81300 Skudai, Johor."
+
+
+def test_address_drops_the_store_line_that_leads_the_street():
+    got = _fields([
+        "TRI SHAAS SDN BHD (728515-M)", "MYDIN MART SRI MUDA", "4-20, Jalan Ria 25/62 Taman Sri Muda",
+        "Seksyen 25, 40400 Shah Alam Selangor", "Tel : 03-51217970 Fax : 03-51218059", "RECEIPT", "TOTAL 5.00",
+    ])
+    assert got["merchant_address"] == "4-20, Jalan Ria 25/62 Taman Sri Muda Seksyen 25, 40400 Shah Alam Selangor"
+
+
+def test_address_of_five_rows_ends_with_the_country():
+    got = _fields([
+        "Eco-Shop Marketing Sdn Bhd", "GST Reg. No : 000313901056", "Lot F1-01, 6, Jalan 8/27A,", "Seksyen 5 Wangsa Maju,",
+        "53300 Kuala Lumpur,", "Wilayah Persekutuan Kuala", "Lumpur, Malaysia.", "AMPANG POINT CENTRE", "TOTAL 5.00",
+    ])
+    assert got["merchant_address"] == ("Lot F1-01, 6, Jalan 8/27A, Seksyen 5 Wangsa Maju, 53300 Kuala Lumpur, "
+                                       "Wilayah Persekutuan Kuala Lumpur, Malaysia.")
+
+
+def test_legal_name_printed_after_the_shop_address_is_the_owner_not_the_merchant():
+    got = _fields([
+        "SANYU STATIONERY SHOP", "NO. 31G&33G, JALAN SETIA INDAH X,U13/X", "40170 SETIA ALAM", "Tel:+603-3362 4137",
+        "GST ID No: 001531760640", "Owned By", "SANYU SUPPLY SDN BHD (1135772-K)", "CASH SALES COUNTER", "TOTAL 5.00",
+    ])
+    assert got["merchant_name"] == "SANYU STATIONERY SHOP"
+    assert got["merchant_address"] == "NO. 31G&33G, JALAN SETIA INDAH X,U13/X 40170 SETIA ALAM"
+
+
+def test_legal_name_under_a_brand_line_is_still_the_merchant():
+    got = _fields([
+        "Toilet Roll & Coffee", "TF Value-Mart Sdn Bhd (482123-U)", "Bentong-2", "GST Reg No 000184401920",
+        "Jalan Tras Batu 1", "28700 Bentong", "Pahang Darul Makmur.", "Tel : 09-2201388", "TOTAL 5.00",
+    ])
+    assert got["merchant_name"] == "TF Value-Mart Sdn Bhd"
+    assert got["merchant_address"] == "Jalan Tras Batu 1 28700 Bentong Pahang Darul Makmur."
