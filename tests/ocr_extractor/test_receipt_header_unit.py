@@ -1,8 +1,10 @@
 """Receipt headers on hand-written OCR lines: the merchant's name and address as receipts print them (name at the
 top, the street address under it until the phone / registration / date rows)."""
 
-from iris_common.contract.extraction import DocumentType
+from iris_common.contract.extraction import DocumentType, OcrResult
 from ocr_extractor.core.document import extract_document
+from ocr_extractor.core.layout import build_ocr_result
+from ocr_extractor.core.types import RawLine, RawPage
 from ocr_helpers import receipt_rows
 
 
@@ -54,3 +56,42 @@ def test_legal_name_under_a_brand_line_is_still_the_merchant():
     ])
     assert got["merchant_name"] == "TF Value-Mart Sdn Bhd"
     assert got["merchant_address"] == "Jalan Tras Batu 1 28700 Bentong Pahang Darul Makmur."
+
+
+def _sized(rows: list[tuple[str, float]]) -> OcrResult:
+    """One line per row, each (text, height in px), stacked top to bottom."""
+    lines, y = [], 10.0
+    for text, height in rows:
+        x0, x1 = 100.0, 100.0 + 0.6 * height * len(text)
+        lines.append(RawLine(text, 0.95, ((x0, y), (x1, y), (x1, y + height), (x0, y + height))))
+        y += height * 1.3
+    return build_ocr_result("test", [RawPage(width=1000, height=int(y + 20), lines=tuple(lines))])
+
+
+def test_slogan_in_larger_type_over_a_legal_name_is_not_part_of_the_name():
+    rows = [("East of Malaga", 60.0), ("MERCADONA S.A.", 34.0), ("CTRA. N-340, KM.208.", 34.0), ("TORROX-COSTA", 34.0),
+            ("Telefono 952532311", 34.0), ("TOTAL 5,00", 34.0)]
+    doc = extract_document(_sized(rows), DocumentType.RECEIPT, confidence_threshold=0.0)
+    assert doc.fields["merchant_name"].value == "MERCADONA S.A."
+    wrapped = [("WESTERN EASTERN", 34.0), ("STATIONERY SDN BHD", 34.0), ("12, Jalan Mutiara", 34.0), ("TOTAL 5.00", 34.0)]
+    doc = extract_document(_sized(wrapped), DocumentType.RECEIPT, confidence_threshold=0.0)
+    assert doc.fields["merchant_name"].value == "WESTERN EASTERN STATIONERY SDN BHD"
+
+
+def test_mexican_legal_form_sa_de_cv_names_the_merchant_under_a_logo():
+    got = _fields(["LeyMOT", "CASA LEY, SA DE CV", "CARR.INI.Y CALLE DEP K 1434", "SUC. LEY VALLARTA 1088", "TOTAL 58.14"])
+    assert got["merchant_name"] == "CASA LEY, SA DE CV"
+
+
+def test_header_that_starts_with_the_street_has_no_name_read():
+    got = _fields(["C/ Princesa, 40", "28008 MADRID", "8 DARLIN", "1 New CITYMUG 16oz 12,00", "TOTAL 12,00"])
+    assert got["merchant_name"] is None
+    assert got["merchant_address"] == "C/ Princesa, 40 28008 MADRID 8 DARLIN"
+    got = _fields(["Warburger Straße 130", "33100 Paderborn", "EUR", "Emmentaler Stück 1,99 A", "zu zahlen 1,99"])
+    assert got["merchant_name"] is None
+    assert got["merchant_address"] == "Warburger Straße 130 33100 Paderborn EUR"
+
+
+def test_address_ends_at_the_first_article_price():
+    got = _fields(["FISH SHOP", "Church Street Blackpool", "Kids Fish & Chips £3.20", "TOTAL £3.20"])
+    assert got["merchant_address"] == "Church Street Blackpool"

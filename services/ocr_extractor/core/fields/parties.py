@@ -42,13 +42,16 @@ def _clean_name(text: str) -> str:
 
 
 _LEGAL_SUFFIX = re.compile(
-    r"(?<![a-z])(?:sdn\.?\s*bhd|berhad|bhd|[s5]/b|s\.\s*l\.?u?|s\.\s*a\.?|s\.?l\.?u\.?|ltd|limited|inc|llc|gmbh|corp|plc)\.?\s*$",
+    r"(?<![a-z])(?:sdn\.?\s*bhd|berhad|bhd|[s5]/b|s\.?\s*a\.?\s*de\s*c\.?\s*v|s\.\s*l\.?u?|s\.\s*a\.?|s\.?l\.?u\.?|ltd|limited|inc|llc|"
+    r"gmbh|corp|plc)\.?\s*$",
     re.IGNORECASE,
 )
 
 
 def _could_be_name(text: str) -> bool:
     if not is_texty(text) or HEADER_WORDS.search(text) or CONTACT.search(text) or BOILERPLATE.search(text):
+        return False
+    if _street_line(text):
         return False
     return not (find_dates(text) or find_amounts(text) or total_strength(text))
 
@@ -57,10 +60,10 @@ def _could_be_name(text: str) -> bool:
 # number) or a street / building word (Malay, English, Spanish, German)
 _POSTCODE = re.compile(r"(?<![\w\-/.+])\d{4,6}(?![\d\-/])")
 _STREET = re.compile(
-    r"(?<![a-z])(?:jalan|jln|lorong|lrg|persiaran|lebuh(?:raya)?|changkat|taman|tmn|kampung|kg|bandar|seksyen|"
+    r"(?<![^\W\d_])(?:jalan|jln|lorong|lrg|persiaran|lebuh(?:raya)?|changkat|taman|tmn|kampung|kg|bandar|seksyen|"
     r"lot|level|floor|blok|block|wisma|bangunan|plaza|street|st|road|rd|avenue|ave|blvd|boulevard|lane|ln|drive|dr|"
     r"highway|hwy|suite|ste|unit|calle|c/|c\\|avda|avenida|carrer|ctra|carretera|paseo|pza|plaza|"
-    r"stra(?:ss|ß)e|str|platz|weg|gasse|allee|ring)(?![a-z])\.?",
+    r"stra(?:ss|ß)e|str|platz|weg|gasse|allee|ring)(?![^\W\d_])\.?",
     re.IGNORECASE,
 )
 _NUMBERED = re.compile(r"^\W*(?:no\.?\s*|lot\s*|unit\s*|level\s*|#)?\d+[a-z]?(?:[-/&,\s]|$)", re.IGNORECASE)
@@ -76,6 +79,16 @@ def _place(text: str) -> bool:
     return bool(_POSTCODE.search(text) or _STREET.search(text) or _NUMBERED.match(text))
 
 
+def _street_line(text: str) -> bool:
+    """A line no name is printed as: a street with its number ('C/ Princesa, 40', 'Warburger Straße 130') or a
+    short postcode-and-town line ('28008 MADRID', 'Snellville, GA 30078')."""
+    if not re.search(r"[A-Za-z]{2,}", text):
+        return False
+    if _STREET.search(text) and re.search(r"\d", text):
+        return True
+    return bool(re.search(r"(?<![\w\-/.+])\d{5}(?![\d\-/])", text)) and len(text.split()) <= 4
+
+
 def _street_row(text: str) -> bool:
     """A row of a street address beyond doubt: words with a postcode or a house number ('12 Main St', '59200 Kuala
     Lumpur'), not a bare code."""
@@ -84,12 +97,12 @@ def _street_row(text: str) -> bool:
 
 def _address_blocks(top: Sequence[Row]) -> list[list[Row]]:
     """The runs of address-like rows under the name, split where a contact, registration, date or total row
-    (or a row of no words) comes between them; a title row (TAX INVOICE, RECEIPT ...) ends the header."""
+    (or a row of no words) comes between them; a title row (TAX INVOICE, RECEIPT ...) or a price ends the header."""
     blocks: list[list[Row]] = [[]]
     for row in top:
         text = row.text.strip()
-        if HEADER_WORDS.search(text):
-            break
+        if HEADER_WORDS.search(text) or (find_amounts(text) and not _STREET.search(text)):
+            break  # a title, or the first article with its price
         if (CONTACT.search(text) or STOP_ADDRESS.search(text) or find_dates(text) or total_strength(text)
                 or REG_ONLY.match(text) or not re.search(r"[A-Za-z]{2,}", text) or re.fullmatch(r"[\W_]+", text)):
             if blocks[-1]:
@@ -133,10 +146,23 @@ def _legal_first(top: Sequence[Row], names: Sequence[int]) -> list[int]:
     return [i for i in legal if barrier is None or i < barrier]
 
 
+def _similar_height(a: Row, b: Row, ratio: float = 1.4) -> bool:
+    """Two rows printed in one type size (a name wrapped over two rows), not a slogan over a name."""
+    ha, hb = max(a.bbox[3] - a.bbox[1], 1.0), max(b.bbox[3] - b.bbox[1], 1.0)
+    return max(ha, hb) / min(ha, hb) <= ratio
+
+
 def extract_merchant(rows: Sequence[Row]) -> tuple[Found | None, Found | None]:
     """(merchant_name, merchant_address) from the top of the first page."""
     top = header_rows(rows)[:12]
     names = [i for i, row in enumerate(top) if _could_be_name(row.text.strip())]
+    street_at = next((i for i, row in enumerate(top) if _street_line(row.text.strip())), None)
+    if street_at is not None and (not names or street_at < names[0]):
+        # the header starts with the street: the name above it is a logo the OCR did not read, and a row further
+        # down (a cashier, an article) is no better a guess
+        address_rows = _address_rows(top[street_at:])
+        lines = [ln for r in address_rows for ln in r.lines]
+        return None, make_found(" ".join(r.text for r in address_rows), 0.8, lines) if address_rows else None
     if not names:
         return None, None
     # the legal name (SDN BHD, S.L., LTD ...) near the top is the merchant, even under a brand or a greeting
@@ -145,7 +171,8 @@ def extract_merchant(rows: Sequence[Row]) -> tuple[Found | None, Found | None]:
     name_rows = [top[name_at]]
     before = [w for w in _LEGAL_SUFFIX.split(_clean_name(top[name_at].text))[0].split()
               if not re.fullmatch(r"(?i)co\.?|\(m\)|&|and|y|de|und", w)]  # 'CO. (M)' is part of the suffix
-    if legal and len(before) <= 1 and name_at - 1 in names and not re.search(r"\d", top[name_at - 1].text):
+    if legal and len(before) <= 1 and name_at - 1 in names and not re.search(r"\d", top[name_at - 1].text) \
+            and _similar_height(top[name_at - 1], top[name_at]):
         name_rows.insert(0, top[name_at - 1])  # 'WESTERN EASTERN' / 'STATIONERY SDN BHD' on two rows
         name_at -= 1
     elif not legal:
