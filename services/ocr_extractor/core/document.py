@@ -89,7 +89,7 @@ def _receipt(rows: Sequence[Row], day_first: bool, language: str) -> dict[str, F
         "currency": _currency(rows, language),
         "subtotal": extract_subtotal(rows),
         "tax": extract_tax(rows),
-        "total": extract_total(rows),
+        "total": extract_total(rows, whole_grand_total=True),
         "payment_method": extract_payment_method(rows),
     }
 

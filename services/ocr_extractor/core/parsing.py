@@ -73,6 +73,19 @@ def _make(y: int, m: int, d: int) -> date | None:
         return None
 
 
+def _numeric_matches(text: str) -> list[re.Match[str]]:
+    """Numeric dates with one separator kind (12/28-2017 is more likely two things than one date); after a mixed
+    match the search goes on from its second number, so '-REG 12- 10/03/2013' still finds 10/03/2013."""
+    out, pos = [], 0
+    while (m := _NUMERIC.search(text, pos)) is not None:
+        if m["s1"].strip() == m["s2"].strip():
+            out.append(m)
+            pos = m.end()
+        else:
+            pos = m.start("b")
+    return out
+
+
 def find_dates(text: str, *, day_first: bool = True) -> list[DateMatch]:
     """All dates in `text`, left to right, without overlaps. `day_first` settles 05/06/2018-like dates."""
     found: list[DateMatch] = []
@@ -86,9 +99,7 @@ def find_dates(text: str, *, day_first: bool = True) -> list[DateMatch]:
 
     for m in _ISO.finditer(text):
         add(m, _make(int(m["y"]), int(m["m"]), int(m["d"])))
-    for m in _NUMERIC.finditer(text):
-        if m["s1"].strip() != m["s2"].strip():
-            continue  # 12/28-2017 is more likely two things than one date
+    for m in _numeric_matches(text):
         a, b, y = int(m["a"]), int(m["b"]), _year(m["y"])
         dmy, mdy = _make(y, b, a), _make(y, a, b)
         if dmy and mdy and a != b:

@@ -32,10 +32,14 @@ def _row_amounts(row: Row) -> list[AmountMatch]:
     return [a for a in find_amounts(row.text) if not any(a.start < d.end and d.start < a.end for d in dates)]
 
 
+# the tax a total includes, printed under it: 'TOTAL INCLUDES 6% GST OF 0.68', 'GST @6% included in total'
+_TAX_IN_TOTAL = re.compile(rf"{TOTAL_WORD}\s*includes?(?![a-z])|includ(?:ed|es)\s*in\s*(?:the\s*)?{TOTAL_WORD}", re.IGNORECASE)
+
+
 def total_strength(text: str) -> float:
-    """1.0 strong total keyword, 0.8 plain TOTAL/IMPORTE, 0 otherwise (or an excluded kind of total, or a running
-    sum carried to the next page)."""
-    if CARRIED.search(text):
+    """1.0 strong total keyword, 0.8 plain TOTAL/IMPORTE, 0 otherwise (or an excluded kind of total, a running
+    sum carried to the next page, or the tax a total includes)."""
+    if CARRIED.search(text) or _TAX_IN_TOTAL.search(text):
         return 0.0
     if STRONG_TOTAL.search(text) and not re.search(r"sub\s*-?\s*t[o0]ta[l1i]|subtotal", text, re.IGNORECASE):
         if TAX_ONLY.search(text) and not INCLUSIVE.search(text):
@@ -73,6 +77,20 @@ def _whole_amounts(text: str) -> list[AmountMatch]:
             if Decimal(m["v"].replace(",", "")) > 0]
 
 
+_GRAND = re.compile(rf"grand\s*{TOTAL_WORD}", re.IGNORECASE)
+
+
+def _grand_whole(row: Row) -> list[AmountMatch]:
+    """A whole number alone in the last cell of a GRAND TOTAL row ('Grand Total | 1108'): receipts that print
+    their prices without decimals print the grand total so too."""
+    key = _GRAND.search(row.text)
+    start, end, line = row.spans[-1]
+    m = re.fullmatch(r"\s*(\d{1,3}(?:,\d{3})+|\d{1,7})\s*", line.text)
+    if key is None or m is None or start < key.end() or int(m[1].replace(",", "")) == 0:
+        return []
+    return [AmountMatch(Decimal(m[1].replace(",", "")), start + m.start(1), start + m.end(1), m[1])]
+
+
 def _rounded_total(rows: Sequence[Row], rounding_at: list[int], total: Decimal) -> tuple[Row, AmountMatch] | None:
     """After a rounding row, an amount a few cents from the total (and not the rounding itself) is the rounded
     total that was paid ('Rounding RM 42.35' under 'Total Sales 42.33')."""
@@ -87,17 +105,20 @@ def _rounded_total(rows: Sequence[Row], rounding_at: list[int], total: Decimal) 
     return None
 
 
-def extract_total(rows: Sequence[Row]) -> Found | None:
+def extract_total(rows: Sequence[Row], *, whole_grand_total: bool = False) -> Found | None:
     """The amount on, or right under, a row with a total keyword (subtotal, tax, change, cash, discount and
     quantity rows do not count). Among the strongest keywords it prefers, in order: the amount that equals
     tendered minus change; after a rounding row, the first total below it (the rounded amount is what is paid);
-    else the largest. Without any keyword: the largest amount seen at least twice, at a lower confidence."""
+    else the largest. Without any keyword: the largest amount seen at least twice, at a lower confidence.
+    `whole_grand_total` (receipts): a GRAND TOTAL row's amount may be a whole number alone in its last cell (an
+    invoice's or an order's 'Grand Total | 24' may count spots)."""
     candidates: list[tuple[Decimal, float, int, Row, AmountMatch]] = []
     for i, row in enumerate(rows):
         strength = total_strength(row.text)
         if not strength:
             continue
-        amounts = [a for a in _row_amounts(row) if a.value > 0] or _whole_amounts(row.text)
+        amounts = [a for a in _row_amounts(row) if a.value > 0] or _whole_amounts(row.text) or (
+            _grand_whole(row) if whole_grand_total else [])
         if amounts:
             candidates.append((amounts[-1].value, strength, i, row, amounts[-1]))
             continue
