@@ -95,3 +95,20 @@ def test_header_that_starts_with_the_street_has_no_name_read():
 def test_address_ends_at_the_first_article_price():
     got = _fields(["FISH SHOP", "Church Street Blackpool", "Kids Fish & Chips £3.20", "TOTAL £3.20"])
     assert got["merchant_address"] == "Church Street Blackpool"
+
+
+def test_legal_form_misread_by_the_recogniser_is_read_as_printed():
+    assert _fields(["AMANO MALAYSIA SON BHD", "12, Jalan Astaka U8/84", "TOTAL 5.00"])["merchant_name"] == "AMANO MALAYSIA SDN BHD"
+    assert _fields(["SKCA HARDWARE S0N. BHD.", "TOTAL 5.00"])["merchant_name"] == "SKCA HARDWARE SDN. BHD."
+    assert _fields(["99 SPEED MART 5/B (519537-X)", "LOT P.T. 2811, JALAN ANGSA,", "TOTAL 5.00"])["merchant_name"] == "99 SPEED MART S/B"
+    assert _fields(["SONY CENTRE", "TOTAL 5.00"])["merchant_name"] == "SONY CENTRE"
+
+
+def test_stray_accents_on_an_english_receipt_are_dropped_not_on_a_spanish_one():
+    got = _fields(["POPULAR BOOK CO. SDN BHD", "LOT LG 315, 1-UTAMA SHOPPING CENTRE,", "Petaling Jaya, 47800 SÉLANGOR",
+                   "Tel: 03-77268000", "Thank you for shopping with us", "TOTAL 5.00", "CASH 10.00", "CHANGE 5.00"])
+    assert got["merchant_address"] == "LOT LG 315, 1-UTAMA SHOPPING CENTRE, Petaling Jaya, 47800 SELANGOR"
+    got = _fields(["CAFÉ LA ESPAÑOLA", "Calle Mayor 12, Málaga", "CIF B12345678", "2 x Pan de la casa 3,00",
+                   "TOTAL A PAGAR 3,00", "GRACIAS POR SU VISITA"])
+    assert got["merchant_name"] == "CAFÉ LA ESPAÑOLA"
+    assert got["merchant_address"] == "Calle Mayor 12, Málaga"

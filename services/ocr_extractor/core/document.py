@@ -79,7 +79,7 @@ def _currency(rows: Sequence[Row], language: str) -> Found | None:
 
 
 def _receipt(rows: Sequence[Row], day_first: bool, language: str) -> dict[str, Found | None]:
-    name, address = extract_merchant(rows)
+    name, address = extract_merchant(rows, language)
     return {
         "merchant_name": name,
         "merchant_address": address,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from iris_common.contract.extraction import OcrLine
@@ -38,7 +39,18 @@ def _clean_name(text: str) -> str:
     text = re.sub(r"^[#*\W]*\d{3,}\s+", "", text)
     text = _TITLE_PREFIX.sub("", text)
     text = re.sub(r"\s*[(\[][\w\s.:-]*\d{4,}[\w\s.:-]*[)\]]\s*$", "", text)
+    text = _SDN_MISREAD.sub(lambda m: m[0].replace(m["o"], "D"), text)  # 'SON BHD': the recogniser's D for O
+    text = _SB_MISREAD.sub("S/B", text)  # '5/B'
     return text.strip() or text
+
+
+_SDN_MISREAD = re.compile(r"(?<![a-z])S(?P<o>[O0])N\.?\s*BHD(?![a-z])", re.IGNORECASE)
+_SB_MISREAD = re.compile(r"(?<![\w/])5/B\b(?=\W*$)")
+
+
+def fold_accents(text: str) -> str:
+    """'47800 SÉLANGOR' -> '47800 SELANGOR': an English receipt prints no accents, the recogniser adds stray ones."""
+    return unicodedata.normalize("NFC", "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch)))
 
 
 _LEGAL_SUFFIX = re.compile(
@@ -152,8 +164,19 @@ def _similar_height(a: Row, b: Row, ratio: float = 1.4) -> bool:
     return max(ha, hb) / min(ha, hb) <= ratio
 
 
-def extract_merchant(rows: Sequence[Row]) -> tuple[Found | None, Found | None]:
-    """(merchant_name, merchant_address) from the top of the first page."""
+def extract_merchant(rows: Sequence[Row], language: str | None = None) -> tuple[Found | None, Found | None]:
+    """(merchant_name, merchant_address) from the top of the first page. With `language` 'en' (receipts: an
+    English receipt prints no accents) without the ones the recogniser strays onto its letters; an invoice's
+    'en' may be a French or Dutch page, whose accents are its own."""
+    name, address = _merchant(rows)
+    if language == "en":
+        for found in (name, address):
+            if found is not None and found.field.value:
+                found.field.value = fold_accents(found.field.value)
+    return name, address
+
+
+def _merchant(rows: Sequence[Row]) -> tuple[Found | None, Found | None]:
     top = header_rows(rows)[:12]
     names = [i for i, row in enumerate(top) if _could_be_name(row.text.strip())]
     street_at = next((i for i, row in enumerate(top) if _street_line(row.text.strip())), None)
