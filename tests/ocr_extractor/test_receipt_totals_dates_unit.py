@@ -37,3 +37,14 @@ def test_the_tax_a_total_includes_is_not_the_total():
     assert _value(ocr, "total") == "11.98"
     ocr = receipt_rows(["SHOP", "TOTAL 11.98", "Rounding Adj 0.02", "GST @6% included in total 0.68"])
     assert _value(ocr, "total") == "11.98"
+
+
+def test_total_printed_without_keyword_is_the_sum_of_the_articles_even_when_a_price_repeats():
+    ocr = receipt_rows([
+        "GASTROBAR EL GALLO", "C/ LARGA 2", "2 COPA RIOJA 4,00", "2 CAFES CON LECHE 2,40", "1 TAPA MOJAMA 2,50",
+        "1 TAPA CARRILLERA 2,50", "1 SALMOREJO 4,00", "15,40", "GRACIAS POR SU VISITA",
+    ])
+    assert _value(ocr, "total") == "15.40"
+    # the largest amount that is not the articles' sum is no total
+    ocr = receipt_rows(["BAR", "1 TAPA 2,50", "1 PAN 3,50", "2 COPA 4,00", "1 SALMOREJO 4,00", "20,00"])
+    assert _value(ocr, "total") is None

@@ -210,8 +210,9 @@ def extract_gross_total(rows: Sequence[Row]) -> Found | None:
 
 def _unlabelled_total(rows: Sequence[Row]) -> Found | None:
     """Without any total keyword: the largest amount seen at least twice (else the largest), at a lower
-    confidence, and only if it can be a total: not less than the sum of the article rows printed above it (a
-    price that merely repeats an article's price, '2 COPA 4,00' ... '4,00' under a cut-off total, is not)."""
+    confidence, and only if it can be a total: not less than the sum of the article rows printed above it. A
+    price that merely repeats an article's price ('2 COPA 4,00' ... '4,00') is not; then the largest amount is,
+    when it is the sum of the articles above it (a total printed without its keyword)."""
     counts: dict[Decimal, list[tuple[int, Row, AmountMatch]]] = {}
     for i, row in enumerate(rows):
         if CHANGE.search(row.text):
@@ -223,18 +224,25 @@ def _unlabelled_total(rows: Sequence[Row]) -> Found | None:
         return None
     repeated = [v for v, hits in counts.items() if len(hits) > 1]
     value = max(repeated) if repeated else max(counts)
-    last = counts[value][-1][0]
+    if _articles_above(rows, counts[value][-1][0], value) > value + Decimal("0.01"):
+        # an article's price printed twice: the largest amount, if it is the sum of the articles above it
+        value = max(counts)
+        if abs(_articles_above(rows, counts[value][-1][0], value) - value) > Decimal("0.01"):
+            return None
+    _, row, match = counts[value][0]
+    line = row.line_at(match.start, match.end)
+    return make_found(match.text, 0.5, [line], raw=line.text)
+
+
+def _articles_above(rows: Sequence[Row], last: int, value: Decimal) -> Decimal:
+    """The sum of the article rows' prices above row `last` (rows of words ending in an amount other than `value`)."""
     articles = Decimal(0)
     for row in rows[:last]:
         amounts = [a for a in _row_amounts(row) if a.value > 0]
         if (amounts and amounts[-1].value != value and re.search(r"[^\W\d_]{3,}", row.text) and not total_strength(row.text)
                 and not NOT_TOTAL.search(row.text) and not TAX_ONLY.search(row.text)):
             articles += amounts[-1].value
-    if articles > value + Decimal("0.01"):
-        return None
-    _, row, match = counts[value][0]
-    line = row.line_at(match.start, match.end)
-    return make_found(match.text, 0.5, [line], raw=line.text)
+    return articles
 
 
 
