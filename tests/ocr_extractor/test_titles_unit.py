@@ -58,3 +58,9 @@ def test_till_receipt_headed_invoice_number_stays_a_receipt() -> None:
     documents = {T.RECEIPT: _doc(T.RECEIPT, READABLE_RECEIPT), T.INVOICE: _doc(T.INVOICE, {"total": 0.9, "date": 0.9})}
     chosen, _ = route({T.RECEIPT: 0.7, T.INVOICE: 0.1, T.OTHER: 0.2}, _extractor(documents, []), titled=T.INVOICE)
     assert chosen.document_type == T.RECEIPT
+
+
+def test_a_title_does_not_make_routing_skip_the_comparison() -> None:
+    calls: list[DocumentType] = []
+    route({T.INVOICE: 0.8, T.RECEIPT: 0.15, T.OTHER: 0.05}, _extractor({}, calls), titled=T.INVOICE)
+    assert T.RECEIPT in calls  # title-updated invoice is over SURE_ABOVE, the classifier was not

@@ -103,8 +103,11 @@ def route(
     classifier_top = max(classifier, key=classifier.__getitem__)
     candidates = with_title(classifier, titled)
     top = max(candidates, key=candidates.__getitem__)
+    # sure only when the classifier AND the title-updated probabilities both say so: a title neither silences the
+    # comparison (an invoice-titled till receipt still tries `receipt`) nor is silenced by a classifier that is sure
+    sure = min(classifier[classifier_top], candidates[top]) >= SURE_ABOVE
     tried = [t for t in sorted(candidates, key=candidates.__getitem__, reverse=True)
-             if t == top or (candidates[top] < SURE_ABOVE and candidates[t] >= MIN_PRIOR)]
+             if t == top or (not sure and candidates[t] >= MIN_PRIOR)]
     documents = {t: extract(t) for t in tried}
     trials = sorted((_trial(documents[t], candidates[t]) for t in tried), key=lambda tr: tr.score, reverse=True)
     best = trials[0]
