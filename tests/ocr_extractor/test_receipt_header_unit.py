@@ -112,3 +112,11 @@ def test_stray_accents_on_an_english_receipt_are_dropped_not_on_a_spanish_one():
                    "TOTAL A PAGAR 3,00", "GRACIAS POR SU VISITA"])
     assert got["merchant_name"] == "CAFÉ LA ESPAÑOLA"
     assert got["merchant_address"] == "Calle Mayor 12, Málaga"
+
+
+def test_address_without_a_postcode_is_not_traded_for_a_later_row_with_a_long_number():
+    got = _fields(["CAFE ROMA", "Mid Valley City", "Tel 03-2287 1234", "Trans 255018 Counter", "TOTAL 5.00"])
+    assert got["merchant_address"] == "Mid Valley City"
+    got = _fields(["HORNBACH", "Filiale Paderborn", "Tel. 0 52 54 / 97 62 0", "Heisenbergstraße 2", "33104 Paderborn",
+                   "SUMME 5,00"])
+    assert got["merchant_address"] == "Heisenbergstraße 2 33104 Paderborn"

@@ -75,7 +75,8 @@ _STREET = re.compile(
     r"(?<![^\W\d_])(?:jalan|jln|lorong|lrg|persiaran|lebuh(?:raya)?|changkat|taman|tmn|kampung|kg|bandar|seksyen|"
     r"lot|level|floor|blok|block|wisma|bangunan|plaza|street|st|road|rd|avenue|ave|blvd|boulevard|lane|ln|drive|dr|"
     r"highway|hwy|suite|ste|unit|calle|c/|c\\|avda|avenida|carrer|ctra|carretera|paseo|pza|plaza|"
-    r"stra(?:ss|ß)e|str|platz|weg|gasse|allee|ring)(?![^\W\d_])\.?",
+    r"stra(?:ss|ß)e|str|platz|weg|gasse|allee|ring)(?![^\W\d_])\.?"
+    r"|(?<=[^\W\d_])(?:stra(?:ss|ß)e|str\.|platz|weg|gasse|allee|damm)(?![^\W\d_])",  # German compounds: 'Heisenbergstraße'
     re.IGNORECASE,
 )
 _NUMBERED = re.compile(r"^\W*(?:no\.?\s*|lot\s*|unit\s*|level\s*|#)?\d+[a-z]?(?:[-/&,\s]|$)", re.IGNORECASE)
@@ -135,7 +136,11 @@ def _address_rows(top: Sequence[Row]) -> list[Row]:
     blocks = _address_blocks(top)
     if not blocks:
         return []
-    block = next((b for b in blocks if any(_POSTCODE.search(r.text) or _STREET.search(r.text) for r in b)), blocks[0])
+    block = blocks[0]
+    if not any(_POSTCODE.search(r.text) or _STREET.search(r.text) for r in block):
+        # a later run that names a numbered street ('Jalan Tras Batu 1 / 28700 Bentong'), not a stray code
+        block = next((b for b in blocks[1:] if any(_STREET.search(r.text) for r in b) and any(re.search(r"\d", r.text) for r in b)),
+                     block)
     first_place = next((k for k, r in enumerate(block) if _place(r.text)), None)
     if first_place and all(not re.search(r"\d", r.text) for r in block[:first_place]) and _NUMBERED.match(block[first_place].text):
         block = block[first_place:]
