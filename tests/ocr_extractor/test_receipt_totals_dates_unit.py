@@ -48,3 +48,11 @@ def test_total_printed_without_keyword_is_the_sum_of_the_articles_even_when_a_pr
     # the largest amount that is not the articles' sum is no total
     ocr = receipt_rows(["BAR", "1 TAPA 2,50", "1 PAN 3,50", "2 COPA 4,00", "1 SALMOREJO 4,00", "20,00"])
     assert _value(ocr, "total") is None
+
+
+def test_month_name_with_a_zero_for_its_o():
+    doc = extract_document(receipt_rows(["SCALINI", "Tb1 2/1 Chk 1317", "0ct30'18 09:54PM", "Amount Due 2424.39"]),
+                           DocumentType.RECEIPT, confidence_threshold=0.0)
+    assert doc.fields["date"].value == "2018-10-30" and doc.fields["date"].raw == "0ct30'18"
+    assert _value(receipt_rows(["SHOP", "N0v 5, 2019", "TOTAL 5.00"]), "date") == "2019-11-05"
+    assert _value(receipt_rows(["SHOP", "10ct 2019 5.00", "TOTAL 5.00"]), "date") is None  # ten cents, no October

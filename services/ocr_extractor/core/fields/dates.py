@@ -33,6 +33,16 @@ def _column_headers(rows: Sequence[Row]) -> dict[int, str]:
     return headers
 
 
+# a month name with the recogniser's zero for its O ('0ct30'18', 'N0v 5, 2019'); same length, so spans hold
+_ZERO_FOR_O = re.compile(r"(?<![^\W_])(?P<pre>n?)0(?P<post>ct|v)(?=(?:ober|ember)?[\s\d'.,-])", re.IGNORECASE)
+
+
+def _dates_in(text: str, day_first: bool) -> list[DateMatch]:
+    """The dates of a row; if none, those read with a month's zero taken for its O."""
+    return find_dates(text, day_first=day_first) or find_dates(
+        _ZERO_FOR_O.sub(lambda m: f"{m['pre']}O{m['post']}", text), day_first=day_first)
+
+
 def extract_date(rows: Sequence[Row], *, default_day_first: bool = True) -> Found | None:
     """The document date: a date on a row with a date keyword (not a due/expiry date), or under a table header
     cell that is one, wins; else the first date. Ambiguous numeric dates follow the order proven by other dates
@@ -41,7 +51,7 @@ def extract_date(rows: Sequence[Row], *, default_day_first: bool = True) -> Foun
     headers = _column_headers(rows)
     best: _DateCandidate | None = None
     for position, row in enumerate(rows):
-        for match in find_dates(row.text, day_first=day_first):
+        for match in _dates_in(row.text, day_first):
             score = 0.8
             header = headers.get(id(row.line_at(match.start, match.end)))
             if header is not None:  # 'Factuur datum | Vervaldatum' over '8-9-2022 | 22-9-2022'
@@ -62,7 +72,7 @@ def extract_date(rows: Sequence[Row], *, default_day_first: bool = True) -> Foun
     certainty = 1.0 if best.score >= 0.9 else 0.85
     if m.ambiguous:
         certainty *= 0.8
-    return make_found(m.value.isoformat(), certainty, lines, raw=m.raw)
+    return make_found(m.value.isoformat(), certainty, lines, raw=best.row.text[m.start : m.end])  # as printed
 
 
 
