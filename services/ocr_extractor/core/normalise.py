@@ -8,11 +8,17 @@ and the document's language; this module only applies it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from ocr_extractor.core.parsing import find_amounts, find_dates
+
+
+def fold_accents(text: str) -> str:
+    """'47800 SÉLANGOR' -> '47800 SELANGOR', 'Reçu' -> 'Recu': letters without their accents, case kept."""
+    return unicodedata.normalize("NFC", "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch)))
 
 # ---------------------------------------------------------------- currencies
 # (pattern, ISO 4217 code); symbols and local abbreviations first, then the codes themselves.

@@ -13,9 +13,9 @@ receipts as well as invoices. Words are folded (lower case, no accents) and comp
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from iris_common.contract.extraction import DocumentType, OcrResult
+from ocr_extractor.core.normalise import fold_accents
 
 # word prefixes that name a type, in the languages IRIS users send (en, es, de, fr, nl, it, pt)
 # whole words; a trailing * lets a compound go on ("rechnung*": Rechnungsnummer, "factuur*": factuurdatum)
@@ -38,9 +38,7 @@ MAX_WORDS = 4  # a title or a header label, not a sentence
 
 def fold(text: str) -> str:
     """Lower case, accents stripped, only letters and single spaces: 'Reçu N°' -> 'recu n'."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    letters = "".join(c if c.isalpha() else " " for c in decomposed if not unicodedata.combining(c))
-    return " ".join(letters.split())
+    return " ".join("".join(c if c.isalpha() else " " for c in fold_accents(text.lower())).split())
 
 
 def _alternatives(words: tuple[str, ...]) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 
 from iris_common.contract.extraction import OcrLine
@@ -19,7 +18,7 @@ from ocr_extractor.core.fields.keywords import (
     is_texty,
 )
 from ocr_extractor.core.fields.rows import Found, Row, make_found
-from ocr_extractor.core.normalise import TaxIdMatch, find_tax_id
+from ocr_extractor.core.normalise import TaxIdMatch, find_tax_id, fold_accents
 from ocr_extractor.core.parsing import find_amounts, find_dates
 
 
@@ -46,11 +45,6 @@ def _clean_name(text: str) -> str:
 
 _SDN_MISREAD = re.compile(r"(?<![a-z])S(?P<o>[O0])N\.?\s*BHD(?![a-z])", re.IGNORECASE)
 _SB_MISREAD = re.compile(r"(?<![\w/])5/B\b(?=\W*$)")
-
-
-def fold_accents(text: str) -> str:
-    """'47800 SÉLANGOR' -> '47800 SELANGOR': an English receipt prints no accents, the recogniser adds stray ones."""
-    return unicodedata.normalize("NFC", "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch)))
 
 
 _LEGAL_SUFFIX = re.compile(
@@ -177,7 +171,7 @@ def extract_merchant(rows: Sequence[Row], language: str | None = None) -> tuple[
     if language == "en":
         for found in (name, address):
             if found is not None and found.field.value:
-                found.field.value = fold_accents(found.field.value)
+                found.field.value = fold_accents(found.field.value)  # '47800 SÉLANGOR'
     return name, address
 
 
