@@ -6,6 +6,7 @@ Pixel counts are checked from the header before any pixel is decoded (decompress
 
 import base64
 import io
+import threading
 from dataclasses import dataclass
 
 import cv2
@@ -104,7 +105,18 @@ def _decode_raster(data: bytes, fmt: str, limits: DecodeLimits, page: int | None
     return n_frames, pages
 
 
+# PDFium is not thread-safe: two threads rendering at once (a service's worker threads serving two PDFs) corrupt
+# its heap and kill the process (seen as "malloc(): unsorted double linked list corrupted"). Every use of it in
+# the process goes through this lock; rendering a page takes ~0.1 s, so the serialisation costs little.
+_PDFIUM_LOCK = threading.Lock()
+
+
 def _decode_pdf(data: bytes, limits: DecodeLimits, page: int | None) -> tuple[int, list[np.ndarray]]:
+    with _PDFIUM_LOCK:
+        return _decode_pdf_locked(data, limits, page)
+
+
+def _decode_pdf_locked(data: bytes, limits: DecodeLimits, page: int | None) -> tuple[int, list[np.ndarray]]:
     import pypdfium2 as pdfium
 
     try:
