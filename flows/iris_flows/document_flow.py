@@ -183,7 +183,7 @@ async def process_document(
         phases=phases,
         document_type=chosen,
         document_type_confidence=type_confidence,
-        document_type_needs_review=document_type is None and bool(routing["needs_review"] or cls.get("needs_review")),
+        document_type_needs_review=document_type is None and bool(routing["needs_review"]),
         routing=routing,
         final_extraction=ext.get("structured_document"),
         total_processing_time=round(time.perf_counter() - started, 4),

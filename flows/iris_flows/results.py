@@ -68,7 +68,7 @@ class PipelineResult(BaseModel):
     page_count: int = 1
     phases: dict[str, PhaseRecord]
     document_type: str | None = Field(description="the type extracted: given, or chosen by routing")
-    document_type_confidence: float | None = Field(default=None, description="the classifier's probability of that type (null when given)")
+    document_type_confidence: float | None = Field(default=None, description="calibrated probability that the type is right (routing.confidence; null when given)")
     document_type_needs_review: bool = Field(default=False, description="the type is uncertain: check it before trusting the fields")
     routing: dict[str, Any] | None = Field(default=None, description="the extractor's record of the types tried and why one was chosen")
     final_extraction: dict[str, Any] | None

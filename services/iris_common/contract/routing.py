@@ -52,8 +52,9 @@ class RoutingDecision(BaseModel):
     classifier_choice: DocumentType | None = Field(description="the classifier's top type (null when the type was given)")
     titled: DocumentType | None = Field(default=None, description="the type the first page's title names ('INVOICE', 'Factuur'), if any")
     given: bool = Field(description="the caller fixed the type: nothing was compared")
-    confidence: float = Field(description="the classifier's probability of the chosen type (1 when given)")
-    needs_review: bool = Field(description="the type is uncertain: low probability, or the evidence overruled the classifier")
+    confidence: float = Field(description="calibrated probability that the chosen type is right (1 when given); "
+                                          "the classifier's probability of it when no calibration map is loaded")
+    needs_review: bool = Field(description="the type is uncertain (confidence under the review threshold): check it")
     reason: str
     trials: list[RoutingTrial] = Field(default_factory=list)
 

@@ -156,7 +156,7 @@ def _structured(
         structured = extract(document_type)
         decision = given_type(structured)
     else:
-        structured, decision = route(candidates or {}, extract, titled=titled_type(ocr))
+        structured, decision = route(candidates or {}, extract, titled=titled_type(ocr), type_calibration=runtime.type_calibration)
     violations = schema_errors(structured)
     if violations:
         raise SchemaViolation(

@@ -1,4 +1,5 @@
 """Field confidence that means something: a logistic map from a few features to P(value is right).
+(The same logistic map, on other features, calibrates the document type: core.type_confidence.)
 
 Features of a field: the OCR confidence of its weakest line (as a logit), the rule evidence (keyword,
 grammar, position, checksum, in [0, 1]), whether a cross-field check it takes part in passed or failed, and its
@@ -66,15 +67,17 @@ class Calibration:
         return json.dumps({**asdict(self), "features": list(self.features)}, indent=2)
 
     @classmethod
-    def from_json(cls, text: str) -> Calibration:
+    def from_json(cls, text: str, expected: tuple[str, ...] = FEATURES) -> Calibration:
+        """A stored map; refused when it was fitted on other features than `expected` (this code's)."""
         data = json.loads(text)
-        if tuple(data.get("features", ())) != FEATURES:
-            raise ValueError(f"calibration features {data.get('features')} do not match this code's {list(FEATURES)}")
+        if tuple(data.get("features", ())) != expected:
+            raise ValueError(f"calibration features {data.get('features')} do not match this code's {list(expected)}")
         return cls(coef=[float(c) for c in data["coef"]], version=data["version"], fitted_on=data.get("fitted_on", {}),
-                   metrics=data.get("metrics", {}))
+                   metrics=data.get("metrics", {}), features=expected)
 
 
-def fit(x: Sequence[Sequence[float]], y: Sequence[int], *, c: float = 1.0, fitted_on: dict[str, Any] | None = None) -> Calibration:
+def fit(x: Sequence[Sequence[float]], y: Sequence[int], *, c: float = 1.0, fitted_on: dict[str, Any] | None = None,
+        names: tuple[str, ...] = FEATURES) -> Calibration:
     """Logistic regression with an L2 penalty of strength 1/c on every coefficient, the bias column included.
     A strong penalty (small c) pulls the per-kind terms towards the shared ones, so a kind with few labelled
     fields borrows from the others, and pulls confidences towards the middle where the labelled sets disagree:
@@ -88,7 +91,7 @@ def fit(x: Sequence[Sequence[float]], y: Sequence[int], *, c: float = 1.0, fitte
     model.fit([list(r) for r in x], list(y))
     coef = [round(float(v), 6) for v in model.coef_[0]]
     version = hashlib.sha256(json.dumps(coef).encode()).hexdigest()[:12]
-    cal = Calibration(coef=coef, version=version, fitted_on=fitted_on or {})
+    cal = Calibration(coef=coef, version=version, fitted_on=fitted_on or {}, features=names)
     probs = [cal.probability(r) for r in x]
     cal.metrics = {"n": len(y), "accuracy": round(sum(y) / len(y), 4), "ece_in_sample": round(ece(probs, y), 4), "c": c}
     return cal

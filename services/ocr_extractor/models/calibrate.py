@@ -32,6 +32,7 @@ from iris_common.contract.extraction import DocumentType, OcrResult
 
 from ocr_extractor.core.calibration import FEATURES, Calibration, fit
 from ocr_extractor.core.document import extract_document
+from ocr_extractor.core.type_confidence import TYPE_FEATURES
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,10 @@ VARIANTS = ("clean", "noisy", "rotated", "photo")
 
 
 PACKAGED_CALIBRATION = Path(__file__).with_name("calibration.json")
+# the document-type map (core.type_confidence): fitted on labelled real pages by benchmarks/routing_study.py
+# --fit-type-calibration; a file of the same name under models_dir/extraction/ (a local refit) takes precedence
+TYPE_CALIBRATION_FILE = "type_calibration.json"
+PACKAGED_TYPE_CALIBRATION = Path(__file__).with_name(TYPE_CALIBRATION_FILE)
 
 
 def calibration_path(models_dir: Path) -> Path:
@@ -50,6 +55,16 @@ def calibration_path(models_dir: Path) -> Path:
 
 def load_calibration(models_dir: Path) -> Calibration:
     return Calibration.from_json(calibration_path(models_dir).read_text(encoding="utf-8"))
+
+
+def type_calibration_path(models_dir: Path) -> Path:
+    """Where the document-type map is read from: a local one under models_dir if present, else the shipped one."""
+    local = Path(models_dir) / CALIBRATION_SUBDIR / TYPE_CALIBRATION_FILE
+    return local if local.is_file() else PACKAGED_TYPE_CALIBRATION
+
+
+def load_type_calibration(models_dir: Path) -> Calibration:
+    return Calibration.from_json(type_calibration_path(models_dir).read_text(encoding="utf-8"), expected=TYPE_FEATURES)
 
 
 def normalise_text(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,7 @@ from iris_common.errors import OcrFailed, ServiceUnavailable
 
 from ocr_extractor.core.calibration import Calibration
 from ocr_extractor.core.layout import build_ocr_result
-from ocr_extractor.models.calibrate import calibration_path, load_calibration
+from ocr_extractor.models.calibrate import calibration_path, load_calibration, load_type_calibration, type_calibration_path
 from ocr_extractor.models.engines import ENGINES, OcrEngine, build_engine
 from ocr_extractor.settings import OcrExtractorSettings
 
@@ -32,6 +33,8 @@ class OcrRuntime:
         self.load_seconds: float | None = None
         self.calibration: Calibration | None = None
         self.calibration_error: str | None = None
+        self.type_calibration: Calibration | None = None
+        self.type_calibration_error: str | None = None
 
     def load(self) -> None:
         if self.engine is not None:
@@ -43,6 +46,12 @@ class OcrRuntime:
             # fields still get OCR x evidence confidences; /health says degraded with the reason
             self.calibration, self.calibration_error = None, f"{type(exc).__name__}: {exc}"
             logger.warning("field-confidence calibration not loaded: %s", self.calibration_error)
+        try:
+            self.type_calibration, self.type_calibration_error = load_type_calibration(self.settings.models_dir), None
+        except (OSError, ValueError, KeyError) as exc:
+            # the type's confidence is then the classifier's probability of it; /health says degraded
+            self.type_calibration, self.type_calibration_error = None, f"{type(exc).__name__}: {exc}"
+            logger.warning("document-type calibration not loaded: %s", self.type_calibration_error)
         try:
             self.engine = build_engine(self.settings)
             # one warm-up call: the first inference allocates buffers and would otherwise slow the first request
@@ -68,6 +77,13 @@ class OcrRuntime:
                         else (self.calibration_error or "not loaded yet") + "; confidences are uncalibrated"),
                 info={"path": str(calibration_path(self.settings.models_dir))},
             ),
+            "type_confidence_calibration": CheckResult(
+                ok=self.type_calibration is not None,
+                critical=False,
+                detail=(f"version {self.type_calibration.version}" if self.type_calibration is not None
+                        else (self.type_calibration_error or "not loaded yet") + "; document-type confidence is the classifier's"),
+                info={"path": str(type_calibration_path(self.settings.models_dir))},
+            ),
         }
 
     def describe(self) -> dict[str, Any]:
@@ -80,20 +96,14 @@ class OcrRuntime:
         if self.engine is not None:
             info.update(self.engine.describe())
             info["engine"] = self.settings.ocr_engine
-        info["models"] = [*info.get("models", []), self._calibration_model()]
+        info["models"] = [
+            *info.get("models", []),
+            _calibration_model("field_confidence_calibration", "field-confidence", self.calibration,
+                               calibration_path(self.settings.models_dir)),
+            _calibration_model("type_confidence_calibration", "document-type-confidence", self.type_calibration,
+                               type_calibration_path(self.settings.models_dir)),
+        ]
         return info
-
-    def _calibration_model(self) -> dict[str, Any]:
-        cal = self.calibration
-        return {
-            "role": "field_confidence_calibration",
-            "backend": "iris-logistic",
-            "model_id": "field-confidence",
-            "version": cal.version if cal is not None else "uncalibrated",
-            "weights_source": str(calibration_path(self.settings.models_dir)) if cal is not None else None,
-            "fitted_on": cal.fitted_on if cal is not None else None,
-            "metrics": cal.metrics if cal is not None else None,
-        }
 
     def recognize(self, pages: list[np.ndarray]) -> OcrResult:
         """OCR every page; SVC001 when the engine is not loaded, OCR001 when it fails on this input."""
@@ -105,3 +115,16 @@ class OcrRuntime:
             logger.exception("OCR failed")
             raise OcrFailed(f"OCR failed: {type(exc).__name__}: {exc}") from exc
         return build_ocr_result("paddleocr" if self.engine.name == "paddle" else self.engine.name, raw)
+
+
+def _calibration_model(role: str, model_id: str, cal: Calibration | None, path: Path) -> dict[str, Any]:
+    """One calibration map as `/models` lists it."""
+    return {
+        "role": role,
+        "backend": "iris-logistic",
+        "model_id": model_id,
+        "version": cal.version if cal is not None else "uncalibrated",
+        "weights_source": str(path) if cal is not None else None,
+        "fitted_on": cal.fitted_on if cal is not None else None,
+        "metrics": cal.metrics if cal is not None else None,
+    }
