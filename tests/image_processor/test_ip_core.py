@@ -204,3 +204,20 @@ def test_crop_to_content_leaves_a_page_without_content_alone() -> None:
     cv2.line(thin, (40, 250), (160, 250), (0, 0, 0), 1)
     out, _ = geometry.crop_to_content(thin, (250, 250, 250), margin_fraction=0.0, min_margin=2)
     assert out.shape[:2] == (205, 125)
+
+
+def test_a_narrow_slip_on_a_wide_white_page_is_cropped_to_itself_and_a_full_page_is_not(page: np.ndarray) -> None:
+    """A till receipt scanned on a flatbed (the bed as white as the paper) fills a third of the page's width: the
+    OCR's detector would see it scaled down and the classifier mostly blank paper."""
+    slip = page[:, : page.shape[1] // 3].copy()  # lines of text, a third of a page wide
+    bed = np.full((page.shape[0] + 400, page.shape[1] * 2, 3), 250, np.uint8)
+    bed[100 : 100 + slip.shape[0], 700 : 700 + slip.shape[1]] = slip
+    result = process_page(bed, PipelineConfig(enhance_quality=False, auto_orient=False))
+    crop = next(s for s in result.steps if s.name == "crop")
+    assert crop.params["content_width_share"] < 0.3
+    assert result.image.shape[1] < 0.5 * bed.shape[1] and result.image.shape[0] < bed.shape[0]
+    # the crop is a translation: a point of the slip maps to where it is in the output
+    (x, y), = map_points(result.transform, [(700.0 + 10, 100.0 + 20)])
+    assert np.array_equal(result.image[int(round(y)), int(round(x))], bed[120, 710])
+    full = process_page(page, PipelineConfig(enhance_quality=False, auto_orient=False))
+    assert not any(s.name == "crop" for s in full.steps) and full.image.shape == page.shape

@@ -48,28 +48,39 @@ def rotation(image: np.ndarray, angle_ccw: float, interpolation: int = cv2.INTER
     return out, np.vstack([m, [0.0, 0.0, 1.0]])
 
 
-def crop_to_content(
-    image: np.ndarray, paper: tuple[int, ...], *, min_difference: int = 32, margin_fraction: float = 0.03, min_margin: int = 16,
-    min_speck_area: int = 3, min_area_saving: float = 0.1,
-) -> tuple[np.ndarray, Matrix]:
-    """Cut the canvas down to what differs from the paper colour, plus a margin, with its (translation) matrix.
-
-    A rotation grows the canvas to keep every pixel and fills the corners with paper; a page that arrived
-    rotated (a skewed scan, a turned photo) comes out with wide blank margins, and the OCR, which detects on the
-    page scaled to 960 px, then sees smaller text (benchmarks/phase1_benchmark.py: turned + skewed scans 1.16x the
-    CER of the originals uncropped, 0.97x cropped). Specks of a pixel or two are ignored; a page with no clear content, or one the
-    crop would shrink by less than `min_area_saving` of its area, is left as it is.
-    """
+def content_box(
+    image: np.ndarray, paper: tuple[int, ...], *, min_difference: int = 32, min_speck_area: int = 3,
+) -> tuple[int, int, int, int] | None:
+    """(x, y, w, h) of what differs from the paper colour, specks of a pixel or two ignored; None when (almost) blank."""
     gray = to_gray(image).astype(np.int16)
     mask = (np.abs(gray - int(np.mean(paper))) > min_difference).astype(np.uint8)
     # specks of one or two pixels are noise; thin strokes of small text are not (an opening would erase them)
     _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     kept = stats[1:][stats[1:, cv2.CC_STAT_AREA] >= min_speck_area]
     if int(kept[:, cv2.CC_STAT_AREA].sum()) < 50:
-        return image, identity()
+        return None
     x, y = int(kept[:, cv2.CC_STAT_LEFT].min()), int(kept[:, cv2.CC_STAT_TOP].min())
     w = int((kept[:, cv2.CC_STAT_LEFT] + kept[:, cv2.CC_STAT_WIDTH]).max()) - x
     h = int((kept[:, cv2.CC_STAT_TOP] + kept[:, cv2.CC_STAT_HEIGHT]).max()) - y
+    return x, y, w, h
+
+
+def crop_to_content(
+    image: np.ndarray, paper: tuple[int, ...], *, margin_fraction: float = 0.03, min_margin: int = 16,
+    min_area_saving: float = 0.1, box: tuple[int, int, int, int] | None = None,
+) -> tuple[np.ndarray, Matrix]:
+    """Cut the canvas down to what differs from the paper colour, plus a margin, with its (translation) matrix.
+
+    A rotation grows the canvas to keep every pixel and fills the corners with paper; a page that arrived
+    rotated (a skewed scan, a turned photo) comes out with wide blank margins, and the OCR, which detects on the
+    page scaled to 960 px, then sees smaller text (benchmarks/phase1_benchmark.py: turned + skewed scans 1.16x the
+    CER of the originals uncropped, 0.97x cropped). A page with no clear content, or one the crop would shrink by
+    less than `min_area_saving` of its area, is left as it is. `box`: the content box when already measured.
+    """
+    box = box or content_box(image, paper)
+    if box is None:
+        return image, identity()
+    x, y, w, h = box
     margin = max(min_margin, int(margin_fraction * max(image.shape[:2])))
     x0, y0 = max(0, x - margin), max(0, y - margin)
     x1, y1 = min(image.shape[1], x + w + margin), min(image.shape[0], y + h + margin)

@@ -18,6 +18,10 @@ from image_processor.core.quality import Quality, measure
 from image_processor.core.skew import SkewEstimate, estimate_skew_both_ways
 
 
+# what the chain does to a page; part of the service's /info `models`, so of every cached phase-1 key: bump it when a
+# change alters outputs (2: narrow content cropped to itself), or a warm cache serves pages processed the old way
+PIPELINE_REVISION = 2
+
 ENHANCEMENTS = ("grayscale", "denoise_median", "denoise_bilateral", "flatten_illumination", "contrast_stretch")
 
 
@@ -34,6 +38,8 @@ class PipelineConfig:
     outline_min_contrast: float = 30.0
     outline_min_edge_contrast: float = 25.0  # every edge brighter inside than outside by this much
     unwarp_min_corner_skew: float = 15.0  # degrees off square at some corner; milder perspective OCR reads as is (measured)
+    # content narrower than this share of the page (a till slip on a flatbed scan, on white paper) is cropped to
+    crop_narrow_below: float = 0.6
     thresholds: EnhanceThresholds = field(default_factory=EnhanceThresholds)
 
 
@@ -81,6 +87,28 @@ def _deskew(
                            "lines_run": skew.direction, "cropped_to": [int(out.shape[1]), int(out.shape[0])]}))
         return skew, True, out, crop @ rot @ matrix
     return skew, False, out, matrix
+
+
+def _crop_narrow(out: np.ndarray, matrix: np.ndarray, config: PipelineConfig, steps: list[Step], notes: list[str],
+                 ) -> tuple[bool, np.ndarray, np.ndarray]:
+    """Crop a narrow document (a receipt) lying on a wider page or scanner bed of the paper's colour to itself.
+
+    Unwarping finds a page that stands out from a darker background; a slip on a white bed does not stand out, and
+    left as it is it fills a third of the page's width: the OCR detects on the page scaled down, so its text shrinks,
+    and the classifier sees mostly blank paper (on the development pages every SROIE receipt typed `other` by the
+    classifier spanned at most 0.39 of the page's width; 1 form in 164 is that narrow)."""
+    paper = geometry.paper_colour(out)
+    box = geometry.content_box(out, paper)
+    if box is None or box[2] >= config.crop_narrow_below * out.shape[1]:
+        return False, out, matrix
+    share = box[2] / out.shape[1]
+    cropped, shift = geometry.crop_to_content(out, paper, box=box)
+    if cropped is out:
+        return False, out, matrix
+    steps.append(Step("crop", f"content spans {share:.0%} of the page's width (< {config.crop_narrow_below:.0%}): "
+                              f"cropped to it, {cropped.shape[1]}x{cropped.shape[0]}",
+                      {"content_width_share": round(share, 3), "cropped_to": [int(cropped.shape[1]), int(cropped.shape[0])]}))
+    return True, cropped, shift @ matrix
 
 
 def process_page(image: np.ndarray, config: PipelineConfig, read_lines: ReadConfidence | None = None) -> PageResult:
@@ -158,8 +186,10 @@ def process_page(image: np.ndarray, config: PipelineConfig, read_lines: ReadConf
                 notes = [n for n in notes if not n.startswith("deskew:")]
                 skew, deskewed, out, matrix = _deskew(out, matrix, config, steps, notes)
 
-    # a rotation leaves noise, lighting and levels as they were; only unwarping (background cut away) changes them
-    quality_mid = measure(out) if unwarped else quality_before
+    cropped, out, matrix = _crop_narrow(out, matrix, config, steps, notes)
+
+    # a rotation leaves noise, lighting and levels as they were; unwarping or cropping (background cut away) changes them
+    quality_mid = measure(out) if unwarped or cropped else quality_before
     geometric = out
     if config.enhance_quality:
         out, enhance_steps = enhance(out, quality_mid, config.thresholds)

@@ -11,6 +11,7 @@ import numpy as np
 from iris_common.contract.health import CheckResult
 
 from image_processor.core.orientation import ReadConfidence
+from image_processor.core.pipeline import PIPELINE_REVISION
 from image_processor.models.line_reader import LineRecognizer, rec_model_path
 
 logger = logging.getLogger(__name__)
@@ -77,8 +78,8 @@ class ImageProcessorRuntime:
 
     def describe(self) -> dict[str, Any]:
         models: list[dict[str, Any]] = [
-            {"backend": "opencv", "model_id": "classical: projection-profile deskew, contour unwarping",
-             "version": cv2.__version__, "weights_source": "none (no learned weights)"}
+            {"backend": "opencv", "model_id": "classical: projection-profile deskew, contour unwarping, narrow-content crop",
+             "version": f"{cv2.__version__}+pipeline{PIPELINE_REVISION}", "weights_source": "none (no learned weights)"}
         ]
         if self.reader is not None:
             import onnxruntime
