@@ -211,6 +211,9 @@ def test_a_narrow_slip_on_a_wide_white_page_is_cropped_to_itself_and_a_full_page
     OCR's detector would see it scaled down and the classifier mostly blank paper."""
     slip = page[:, : page.shape[1] // 3].copy()  # lines of text, a third of a page wide
     bed = np.full((page.shape[0] + 400, page.shape[1] * 2, 3), 250, np.uint8)
+    rng = np.random.default_rng(0)
+    for x, y in zip(rng.integers(0, bed.shape[1] - 4, 300), rng.integers(0, bed.shape[0] - 4, 300), strict=True):
+        bed[y : y + 3, x : x + 4] = 60  # photocopy dust all over the bed: a plain bounding box would span the page
     bed[100 : 100 + slip.shape[0], 700 : 700 + slip.shape[1]] = slip
     result = process_page(bed, PipelineConfig(enhance_quality=False, auto_orient=False))
     crop = next(s for s in result.steps if s.name == "crop")
@@ -219,5 +222,6 @@ def test_a_narrow_slip_on_a_wide_white_page_is_cropped_to_itself_and_a_full_page
     # the crop is a translation: a point of the slip maps to where it is in the output
     (x, y), = map_points(result.transform, [(700.0 + 10, 100.0 + 20)])
     assert np.array_equal(result.image[int(round(y)), int(round(x))], bed[120, 710])
+    assert result.image.shape[1] >= slip.shape[1] and result.image.shape[0] >= slip.shape[0]  # no ink of the slip cut
     full = process_page(page, PipelineConfig(enhance_quality=False, auto_orient=False))
     assert not any(s.name == "crop" for s in full.steps) and full.image.shape == page.shape

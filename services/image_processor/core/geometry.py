@@ -65,6 +65,34 @@ def content_box(
     return x, y, w, h
 
 
+def ink_span(image: np.ndarray, paper: tuple[int, ...], *, min_difference: int = 32, min_share: float = 0.02,
+             work_side: int = 1000) -> tuple[int, int, int, int] | None:
+    """(x, y, w, h) of the document's ink on a scan whose bed carries dust and photocopy specks far from it.
+
+    Ink is smeared (a dilation about 1.5 % of the page's width, on a copy scaled to `work_side`) so characters join
+    into lines and lines into blocks; blocks holding at least `min_share` of all ink are the document, the rest
+    (isolated specks, each a few pixels) is ignored. None when (almost) blank."""
+    small, scale = downscale(image, work_side)
+    mask = (np.abs(to_gray(small).astype(np.int16) - int(np.mean(paper))) > min_difference).astype(np.uint8)
+    total = int(mask.sum())
+    if total < 20:
+        return None
+    k = max(3, int(0.015 * small.shape[1]) | 1)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(mask, np.ones((k, k), np.uint8)), connectivity=8)
+    ink = np.bincount(labels[mask > 0], minlength=n)
+    keep = [i for i in range(1, n) if ink[i] >= min_share * total]
+    if not keep:
+        return None
+    x0 = min(stats[i, cv2.CC_STAT_LEFT] for i in keep)
+    y0 = min(stats[i, cv2.CC_STAT_TOP] for i in keep)
+    x1 = max(stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH] for i in keep)
+    y1 = max(stats[i, cv2.CC_STAT_TOP] + stats[i, cv2.CC_STAT_HEIGHT] for i in keep)
+    pad = k // 2  # the dilation grew each block by half the kernel
+    x0, y0 = max(0, x0 + pad), max(0, y0 + pad)
+    x1, y1 = max(x0 + 1, x1 - pad), max(y0 + 1, y1 - pad)
+    return (int(x0 / scale), int(y0 / scale), int(np.ceil((x1 - x0) / scale)), int(np.ceil((y1 - y0) / scale)))
+
+
 def crop_to_content(
     image: np.ndarray, paper: tuple[int, ...], *, margin_fraction: float = 0.03, min_margin: int = 16,
     min_area_saving: float = 0.1, box: tuple[int, int, int, int] | None = None,
