@@ -226,12 +226,3 @@ def test_a_narrow_slip_on_a_wide_white_page_is_cropped_to_itself_and_a_full_page
     full = process_page(page, PipelineConfig(enhance_quality=False, auto_orient=False))
     assert not any(s.name == "crop" for s in full.steps) and full.image.shape == page.shape
 
-
-def test_a_narrow_slip_on_a_small_scan_is_not_cropped_below_the_size_the_ocr_reads_well(page: np.ndarray) -> None:
-    slip = page[:, : page.shape[1] // 3].copy()
-    bed = np.full((page.shape[0] + 400, page.shape[1] * 2, 3), 250, np.uint8)
-    bed[100 : 100 + slip.shape[0], 700 : 700 + slip.shape[1]] = slip
-    small = cv2.resize(bed, (bed.shape[1] // 3, bed.shape[0] // 3), interpolation=cv2.INTER_AREA)
-    result = process_page(small, PipelineConfig(enhance_quality=False, auto_orient=False))
-    assert not any(s.name == "crop" for s in result.steps) and result.image.shape == small.shape
-    assert any(n.startswith("crop:") and "left as it is" in n for n in result.notes)

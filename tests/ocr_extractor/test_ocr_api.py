@@ -75,17 +75,21 @@ def test_pdf_page_is_read(client, receipt_es):
 def test_engines_info_and_health(client):
     engines = client.get("/engines").json()
     assert engines["engine"] == "paddle" and engines["loaded"] is True
-    ocr_models = [m for m in engines["models"] if m["model_id"] != "field-confidence"]
+    maps = ("field-confidence", "document-type-confidence")
+    ocr_models = [m for m in engines["models"] if m["model_id"] not in maps]
     assert {m["model_id"] for m in ocr_models} == {"PP-OCRv6_small_det", "PP-OCRv6_small_rec"}
     assert all(len(m["sha256"]) == 64 and m["source"].startswith("rapidocr==") for m in ocr_models)
     calibration = next(m for m in engines["models"] if m["model_id"] == "field-confidence")
     assert len(calibration["version"]) == 12 and calibration["weights_source"].endswith("calibration.json")
+    type_map = next(m for m in engines["models"] if m["model_id"] == "document-type-confidence")
+    assert type_map["weights_source"].endswith("type_calibration.json") and type_map["fitted_on"]["pages"] > 0
     assert "onnxruntime" in engines["versions"] and "rapidocr" in engines["weights_source"]
     info = client.get("/info").json()
     assert info["service_name"] == "ocr-extractor" and info["inference_backend"] == "onnxruntime"
     health = client.get("/health").json()
     assert health["status"] == "healthy" and health["checks"]["ocr_engine"]["ok"] is True
     assert health["checks"]["confidence_calibration"]["ok"] is True
+    assert health["checks"]["type_confidence_calibration"]["ok"] is True
 
 
 def test_schemas_are_listed_with_versions_and_served(client):

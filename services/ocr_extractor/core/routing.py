@@ -45,7 +45,7 @@ FORM_PAIRS_FOR_FULL = 8  # key/value pairs that make a form's schema 'full'
 MIN_PRIOR = 0.02  # types the classifier gives less are not tried
 SURE_ABOVE = 0.9  # a classifier this sure of its top type is not second-guessed
 # a chosen type with a lower confidence is flagged for review: with the calibrated map, a type that is wrong one
-# time in ten or more (on the development pages, leave-one-source-out: 57 of 383 flagged, 11 of the 18 wrong)
+# time in ten or more (on the development pages, leave-one-source-out: 57 of 383 flagged, 12 of the 19 wrong)
 REVIEW_BELOW = 0.9
 TITLE_FACTOR = 8.0  # the type a page's title names (core.titles) is this many times likelier than the classifier said
 # A title tells a sales document from a form much better than a receipt from an invoice (till receipts are headed
