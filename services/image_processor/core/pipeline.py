@@ -89,27 +89,26 @@ def _deskew(
     return skew, False, out, matrix
 
 
-def _crop_narrow(out: np.ndarray, matrix: np.ndarray, config: PipelineConfig, steps: list[Step], notes: list[str],
-                 ) -> tuple[bool, np.ndarray, np.ndarray]:
+def _crop_narrow(out: np.ndarray, matrix: np.ndarray, config: PipelineConfig, steps: list[Step]) -> tuple[np.ndarray, np.ndarray]:
     """Crop a narrow document (a receipt) lying on a wider page or scanner bed of the paper's colour to itself.
 
     Unwarping finds a page that stands out from a darker background; a slip on a white bed does not stand out, and
     left as it is it fills a third of the page's width: the OCR detects on the page scaled down, so its text shrinks,
     and the classifier sees mostly blank paper (on the development pages the 9 SROIE receipts typed `other` by the
     classifier span 0.30-0.34 of the page's width by `geometry.ink_span`; under 0.6 are 12 of 127 receipts, 1 of 164
-    forms, no invoice, letter or article)."""
+    forms, no invoice, article or handwritten page of doc_types.csv)."""
     paper = geometry.paper_colour(out)
     box = geometry.ink_span(out, paper)
     if box is None or box[2] >= config.crop_narrow_below * out.shape[1]:
-        return False, out, matrix
+        return out, matrix
     share = box[2] / out.shape[1]
     cropped, shift = geometry.crop_to_content(out, paper, box=box)
     if cropped is out:
-        return False, out, matrix
+        return out, matrix
     steps.append(Step("crop", f"content spans {share:.0%} of the page's width (< {config.crop_narrow_below:.0%}): "
                               f"cropped to it, {cropped.shape[1]}x{cropped.shape[0]}",
                       {"content_width_share": round(share, 3), "cropped_to": [int(cropped.shape[1]), int(cropped.shape[0])]}))
-    return True, cropped, shift @ matrix
+    return cropped, shift @ matrix
 
 
 def process_page(image: np.ndarray, config: PipelineConfig, read_lines: ReadConfidence | None = None) -> PageResult:
@@ -187,7 +186,7 @@ def process_page(image: np.ndarray, config: PipelineConfig, read_lines: ReadConf
                 notes = [n for n in notes if not n.startswith("deskew:")]
                 skew, deskewed, out, matrix = _deskew(out, matrix, config, steps, notes)
 
-    cropped, out, matrix = _crop_narrow(out, matrix, config, steps, notes)
+    out, matrix = _crop_narrow(out, matrix, config, steps)
 
     # a rotation leaves noise, lighting and levels as they were; only unwarping (background cut away) changes them. A
     # crop cuts away blank paper of the same scan: the clean-up is decided on the whole page's measures, as for an
