@@ -96,9 +96,8 @@ def _crop_narrow(out: np.ndarray, matrix: np.ndarray, config: PipelineConfig, st
 
     Unwarping finds a page that stands out from a darker background; a slip on a white bed does not stand out, and
     left as it is it fills a third of the page's width: the OCR detects on the page scaled down, so its text shrinks,
-    and the classifier sees mostly blank paper (on the development pages the 9 SROIE receipts typed `other` by the
-    classifier span 0.30-0.34 of the page's width by `geometry.ink_span`; under 0.6 are 12 of 127 receipts, 1 of 164
-    forms, no invoice, article or handwritten page of doc_types.csv)."""
+    and the classifier sees mostly blank paper (by `geometry.ink_span`, under 0.55 of the width are 12 of 127
+    receipts, 1 of 164 forms, no invoice, article or handwritten page of doc_types.csv: benchmarks/narrow_content.py)."""
     paper = geometry.paper_colour(out)
     box = geometry.ink_span(out, paper)
     if box is None or box[2] >= config.crop_narrow_below * out.shape[1]:
