@@ -15,13 +15,14 @@ from iris_cli.table import render_table
 def cmd_process(args: argparse.Namespace) -> int:
     use_local_prefect_if_running()
     from iris_flows.document_flow import process_document
+    from iris_flows.results import for_output
 
     failures = 0
     for path in args.files:
         state = asyncio.run(process_document(path=str(Path(path).resolve()), confidence_threshold=args.confidence_threshold,
-                                             document_type=args.document_type, return_state=True))
+                                             document_type=args.document_type, full=args.full, return_state=True))
         if state.is_completed():
-            print(json.dumps(state.result(), indent=2, ensure_ascii=False))
+            print(json.dumps(for_output(state.result(), full=args.full), indent=2, ensure_ascii=False))
         else:
             failures += 1
             print(json.dumps({"file": path, "state": state.name, "error": state.message}, indent=2), file=sys.stderr)
@@ -42,7 +43,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     add_progress_listener(show)
     state = asyncio.run(process_folder(input_dir=str(Path(args.input_dir).resolve()), output_dir=str(Path(args.out).resolve()),
-                                       pattern=args.glob, concurrency=args.concurrency, return_state=True))
+                                       pattern=args.glob, concurrency=args.concurrency, full_results=args.full,
+                                       return_state=True))
     if not state.is_completed():
         print(f"batch failed: {state.message}", file=sys.stderr)
         return 1
@@ -109,6 +111,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("files", nargs="+")
     p.add_argument("--document-type", default=None, help="skip the classifier's choice for extraction")
     p.add_argument("--confidence-threshold", type=float, default=0.5)
+    p.add_argument("--full", action="store_true", help="also print the page's embedding and the OCR lines of every page")
     p.set_defaults(func=cmd_process)
 
     b = sub.add_parser("batch", help="process a folder (skips finished documents), write one JSON per document")
@@ -116,6 +119,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     b.add_argument("--out", required=True, help="output folder (errors go to <out>/_quarantine)")
     b.add_argument("--glob", default="**/*", help="which files, relative to the input folder")
     b.add_argument("--concurrency", type=int, default=2)
+    b.add_argument("--full", action="store_true",
+                   help="each result JSON also holds the page's embedding and the OCR lines of every page")
     b.set_defaults(func=cmd_batch)
 
     s = sub.add_parser("samples", help="write generated sample documents (with ground truth) to a folder")

@@ -101,6 +101,7 @@ async def process_document(
     publish_artifacts: bool = True,
     request_id: str | None = None,
     embedding: BatchedEmbedding | None = None,
+    full: bool = False,
 ) -> dict[str, Any]:
     """Scan -> preprocess -> embed -> ocr -> classify -> extract, for a document of one or more pages (PDF, TIFF).
 
@@ -113,7 +114,9 @@ async def process_document(
 
     `request_id` and `embedding` are set by `process_folder`: the X-Request-ID its phase-1 look-ahead used for
     this document, and page 0's vector from a batch /embed call (this run then makes no /embed call of its
-    own and records the batch). Run alone, leave both unset."""
+    own and records the batch). Run alone, leave both unset. `full` keeps the OCR lines of every page in the result
+    (`phases.ocr.result.pages_read`); the returned result always carries the page's embedding, which
+    `results.for_output` leaves out of what is written or printed unless asked."""
     logger = get_run_logger()
     source = Path(path)
     document = source.read_bytes()
@@ -158,6 +161,8 @@ async def process_document(
         ocr_keys.append(key_ocr)
         page += 1
     phases["ocr"].result = _ocr_summary(reads, phases["ocr"])  # the lines themselves went to the extract phase
+    if full:
+        phases["ocr"].result["pages_read"] = reads
     text_key = phase_key(ocr_keys[0], "ocr-pages", {"pages": ocr_keys}, {})
 
     key3 = phase_key(key2, "classify", {"text": text_key}, models["ml-classifier"])

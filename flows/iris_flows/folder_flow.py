@@ -28,9 +28,9 @@ from iris_flows.client import iris_client
 from iris_flows.document_flow import new_request_id, process_document
 from iris_flows.embed_batching import Pending, chunks, embed_chunk
 from iris_flows.naming import named_after
-from iris_flows.outputs import existing_result, find_documents, output_path, write_json_atomically
+from iris_flows.outputs import existing_result, find_documents, output_path, stored_embedding, write_json_atomically, write_result
 from iris_flows.policies import flow_options
-from iris_flows.results import PIPELINE_VERSION, BatchedEmbedding
+from iris_flows.results import PIPELINE_VERSION, BatchedEmbedding, embedding_of, for_output
 from iris_flows.tasks import cluster
 
 ProgressListener = Callable[[int, int, str, str], None]
@@ -55,7 +55,8 @@ def _skipped_or_pending(document: Path, input_dir: Path, output_dir: Path) -> tu
     target = output_path(output_dir, input_dir, document)
     sha = hashlib.sha256(document.read_bytes()).hexdigest()
     if (previous := existing_result(target, sha, PIPELINE_VERSION)) is not None:
-        return "skipped", {"file": str(document), "output": str(target), "result": previous}
+        vector = embedding_of(previous) or stored_embedding(target)
+        return "skipped", {"file": str(document), "output": str(target), "result": for_output(previous), "embedding": vector}
     return Pending(document, sha, target, new_request_id(sha))
 
 
@@ -63,15 +64,17 @@ async def _process_one(
     item: Pending, input_dir: Path, quarantine_dir: Path, options: dict[str, Any], gate: asyncio.Semaphore,
     embedding: BatchedEmbedding | None,
 ) -> tuple[str, dict[str, Any]]:
-    """Returns (outcome, record) with outcome succeeded / failed."""
+    """Returns (outcome, record) with outcome succeeded / failed; a record holds the result as written (slim unless
+    `full`) and the page's vector apart, for the batch's clustering."""
     document = item.document
     async with gate:
         state = await process_document(path=str(document), publish_artifacts=False, request_id=item.request_id,
                                        embedding=embedding, return_state=True, **options)
     if state.is_completed():
         result = await state.aresult()
-        write_json_atomically(item.target, result)
-        return "succeeded", {"file": str(document), "output": str(item.target), "result": result}
+        write_result(item.target, result, full=options.get("full", False))
+        return "succeeded", {"file": str(document), "output": str(item.target), "result": for_output(result, options.get("full", False)),
+                             "embedding": embedding_of(result)}
     error = await state.aresult(raise_on_failure=False)
     record = {
         "file": str(document),
@@ -107,8 +110,11 @@ async def process_folder(
     enhance_quality: bool = True,
     confidence_threshold: float = 0.5,
     embed_batch_size: int | None = None,
+    full_results: bool = False,
 ) -> dict[str, Any]:
-    """`embed_batch_size`: pages per /embed request (None: EMBED_BATCH_SIZE, default 16; 0: one per document)."""
+    """`embed_batch_size`: pages per /embed request (None: EMBED_BATCH_SIZE, default 16; 0: one per document).
+    `full_results`: each result JSON also holds the page's embedding and the OCR lines of every page (by default
+    they are left out: the vector goes to a hidden side file beside the result, the lines are not kept)."""
     logger = get_run_logger()
     source, out = Path(input_dir), Path(output_dir)
     if not source.is_dir():
@@ -120,7 +126,8 @@ async def process_folder(
     logger.info("found %d documents under %s (pattern %s), concurrency %d, embed batch size %d", total, source, pattern,
                 concurrency, batch_size)
     progress_id = await acreate_progress_artifact(progress=0.0, key="batch-progress", description=f"{source}: {total} documents")
-    options = {"apply_unwarping": apply_unwarping, "enhance_quality": enhance_quality, "confidence_threshold": confidence_threshold}
+    options = {"apply_unwarping": apply_unwarping, "enhance_quality": enhance_quality, "confidence_threshold": confidence_threshold,
+               "full": full_results}
     gate, lanes = asyncio.Semaphore(max(1, concurrency)), asyncio.Semaphore(max(1, concurrency))
     in_flight = asyncio.Semaphore(CHUNKS_IN_FLIGHT)
     outcomes: Counter[str] = Counter()
@@ -185,11 +192,11 @@ async def process_folder(
 
 async def _cluster_batch(records: list[tuple[str, dict[str, Any]]], k: int | None) -> dict[str, Any] | None:
     """Cluster every document with an embedding (new and skipped alike); publish each cluster and the new-type candidates."""
-    docs = [(r["file"], r["result"]) for o, r in records if o in ("succeeded", "skipped")]
-    docs = [(f, res) for f, res in docs if (res.get("phases", {}).get("embed", {}).get("result", {}).get("embedding"))]
+    docs = [(r["file"], r["result"], r["embedding"]) for o, r in records if o in ("succeeded", "skipped") and r.get("embedding")]
     if len(docs) < 2:
         return None
-    embeddings = [res["phases"]["embed"]["result"]["embedding"] for _, res in docs]
+    embeddings = [vector for _, _, vector in docs]
+    docs = [(f, res) for f, res, _ in docs]
     names = [Path(f).name for f, _ in docs]
     types = [str(res.get("document_type")) for _, res in docs]
     confidences = [float((res.get("phases", {}).get("classify", {}).get("result") or {}).get("confidence", 1.0)) for _, res in docs]

@@ -1,10 +1,15 @@
-"""Where a batch writes: one JSON per document, written atomically, and error JSON in quarantine."""
+"""Where a batch writes: one JSON per document, written atomically, its page vector beside it, and error JSON in
+quarantine."""
 
 import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+
+from iris_flows.results import embedding_of, for_output
 
 SUPPORTED_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".pdf")
 
@@ -32,6 +37,38 @@ def write_json_atomically(path: Path, payload: dict[str, Any]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def embedding_path(result_path: Path) -> Path:
+    """`out/a/b.jpg.json` -> `out/a/.b.jpg.embedding.npy`: hidden beside its result, float32, for the batch's
+    clustering (also of documents a later run skips) without 31 KB of numbers in every result JSON."""
+    return result_path.with_name(f".{result_path.name.removesuffix('.json')}.embedding.npy")
+
+
+def write_result(path: Path, result: dict[str, Any], full: bool = False) -> None:
+    """The result JSON as a user reads it (`results.for_output`), and the page's vector in its side file first, so
+    a result on disk always has its vector (a crash between the two leaves a vector without a result: redone)."""
+    vector = embedding_of(result)
+    if vector is not None:
+        side = embedding_path(path)
+        side.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f"{side.name}.", suffix=".tmp", dir=side.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                np.save(handle, np.asarray(vector, dtype=np.float32))
+            os.replace(tmp, side)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    write_json_atomically(path, for_output(result, full))
+
+
+def stored_embedding(result_path: Path) -> list[float] | None:
+    """The vector written beside a result, or None when there is none (a result written before side files)."""
+    try:
+        return np.load(embedding_path(result_path)).astype(float).tolist()
+    except (OSError, ValueError):
+        return None
 
 
 def existing_result(path: Path, sha256: str, pipeline_version: str) -> dict[str, Any] | None:

@@ -86,6 +86,28 @@ def summarise(phases: dict[str, PhaseRecord]) -> PipelineSummary:
     )
 
 
+def for_output(result: dict[str, Any], full: bool = False) -> dict[str, Any]:
+    """The result as a user reads it: fields, types, timings and phase summaries. The bulky data (the page's
+    embedding, ~31 KB of JSON per page; the OCR lines of every page when the run kept them) stays in it only with
+    `full`; the extract phase's record drops the copies of `final_extraction` and `routing` either way."""
+    phases = dict(result.get("phases") or {})
+    if not full:
+        if isinstance(embed := phases.get("embed"), dict) and "embedding" in (embed.get("result") or {}):
+            phases["embed"] = {**embed, "result": {k: v for k, v in embed["result"].items() if k != "embedding"}}
+        if isinstance(ocr := phases.get("ocr"), dict) and "pages_read" in (ocr.get("result") or {}):
+            phases["ocr"] = {**ocr, "result": {k: v for k, v in ocr["result"].items() if k != "pages_read"}}
+    if isinstance(extract := phases.get("extract"), dict) and isinstance(extract.get("result"), dict):
+        kept = {k: v for k, v in extract["result"].items() if k not in ("structured_document", "routing")}
+        phases["extract"] = {**extract, "result": kept}
+    return {**result, "phases": phases}
+
+
+def embedding_of(result: dict[str, Any]) -> list[float] | None:
+    """The page-0 vector a result carries in memory (phase 2), if any."""
+    vector = ((result.get("phases") or {}).get("embed") or {}).get("result", {}).get("embedding")
+    return vector or None
+
+
 def fields_table(extraction: dict[str, Any] | None) -> list[dict[str, Any]]:
     """One row per extracted field: name, value, confidence, needs_review."""
     rows = []

@@ -48,9 +48,32 @@ def test_batch_writes_outputs_quarantines_failures_and_skips_finished_documents(
     assert error["phase"] == "preprocess" and error["code"] == "VAL001" and error["request_id"].startswith("iris-")
     assert not list(outbox.rglob("*.tmp"))  # nothing half-written
     assert summary["clusters"]["k"] >= 1 and sum(c["size"] for c in summary["clusters"]["clusters"]) == 2
+    # the result JSON holds what a user reads; the page's vector is in a hidden side file beside it
+    assert "embedding" not in receipt["phases"]["embed"]["result"]
+    assert not {"structured_document", "routing"} & set(receipt["phases"]["extract"]["result"])
+    assert receipt["final_extraction"]["fields"] and receipt["routing"]["chosen"] == receipt["document_type"]
+    vector = np.load(outbox / "a" / ".receipt.png.embedding.npy")
+    assert vector.dtype == np.float32 and vector.shape == (receipt["phases"]["embed"]["result"]["dimension"],)
 
     again = _batch(inbox, outbox, concurrency=2).result()
     assert again["ledger"] == {"found": 3, "succeeded": 0, "failed": 1, "skipped": 2, "balanced": True}
+    # skipped documents are clustered from their side files
+    assert sum(c["size"] for c in again["clusters"]["clusters"]) == 2
+
+
+def test_full_results_keep_the_embedding_and_the_ocr_lines_of_every_page(fresh_client: None, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    write_document(inbox, "receipt.png", "receipt", seed=23)
+    slim, full = tmp_path / "slim", tmp_path / "full"
+    assert _batch(inbox, slim, concurrency=1).is_completed()
+    assert _batch(inbox, full, concurrency=1, full_results=True).is_completed()
+    small, large = json.loads((slim / "receipt.png.json").read_text()), json.loads((full / "receipt.png.json").read_text())
+    assert len(large["phases"]["embed"]["result"]["embedding"]) == large["phases"]["embed"]["result"]["dimension"]
+    lines = large["phases"]["ocr"]["result"]["pages_read"][0]["lines"]
+    assert len(lines) == large["phases"]["ocr"]["result"]["lines"] > 0
+    assert "pages_read" not in small["phases"]["ocr"]["result"]
+    assert small["final_extraction"] == large["final_extraction"]
+    assert (slim / "receipt.png.json").stat().st_size * 3 < (full / "receipt.png.json").stat().st_size
 
 
 def test_batch_embeds_in_fewer_requests_than_documents_with_the_same_results(
@@ -85,9 +108,9 @@ def test_batch_embeds_in_fewer_requests_than_documents_with_the_same_results(
         assert embed["status"] == "completed" and embed["result"]["batch"]["size"] in (2, 3)
         assert embed["result"]["batch"]["request_id"].startswith("iris-batch-")
         assert "batch" not in other["phases"]["embed"]["result"]
-        assert np.allclose(embed["result"]["embedding"], other["phases"]["embed"]["result"]["embedding"], atol=1e-5)
-        assert {k: v for k, v in embed["result"].items() if k not in ("embedding", "batch")} == {
-            k: v for k, v in other["phases"]["embed"]["result"].items() if k != "embedding"}
+        side = f".{Path(name).name.removesuffix('.json')}.embedding.npy"
+        assert np.allclose(np.load(tmp_path / "batched" / side), np.load(tmp_path / "one-by-one" / side), atol=1e-5)
+        assert {k: v for k, v in embed["result"].items() if k != "batch"} == other["phases"]["embed"]["result"]
         assert result["document_type"] == other["document_type"]
         assert result["final_extraction"] == other["final_extraction"]
 
