@@ -103,7 +103,7 @@ async def process_folder(
     input_dir: str,
     output_dir: str,
     pattern: str = "**/*",
-    concurrency: int = 2,
+    concurrency: int | None = None,
     quarantine_dir: str | None = None,
     cluster_k: int | None = None,
     apply_unwarping: bool = True,
@@ -113,14 +113,17 @@ async def process_folder(
     full_results: bool = False,
 ) -> dict[str, Any]:
     """`embed_batch_size`: pages per /embed request (None: EMBED_BATCH_SIZE, default 16; 0: one per document).
-    `full_results`: each result JSON also holds the page's embedding and the OCR lines of every page (by default
+    `concurrency`: documents in flight (None: IRIS_CONCURRENCY, default 2, which the services size their model
+    threads by: iris_common.threads). `full_results`: each result JSON also holds the page's embedding and the OCR lines of every page (by default
     they are left out: the vector goes to a hidden side file beside the result, the lines are not kept)."""
     logger = get_run_logger()
     source, out = Path(input_dir), Path(output_dir)
     if not source.is_dir():
         raise FileNotFoundError(f"input folder {source} does not exist")
     quarantine = Path(quarantine_dir) if quarantine_dir else out / "_quarantine"
-    batch_size = ClientSettings().embed_batch_size if embed_batch_size is None else embed_batch_size
+    settings = ClientSettings()
+    batch_size = settings.embed_batch_size if embed_batch_size is None else embed_batch_size
+    concurrency = settings.concurrency if concurrency is None else concurrency
     documents = find_documents(source, pattern)
     total = len(documents)
     logger.info("found %d documents under %s (pattern %s), concurrency %d, embed batch size %d", total, source, pattern,
