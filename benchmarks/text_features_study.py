@@ -34,10 +34,10 @@ from ml_classifier.core.evaluation import from_csv  # noqa: E402
 from ml_classifier.core.text_features import fold, text_features  # noqa: E402
 from ml_classifier.models.prepare import embed_generated, DEFAULT_PER_CLASS, DEFAULT_SEED  # noqa: E402
 from ml_classifier.settings import ClassifierSettings  # noqa: E402
+from iris_models.encoders import build_encoder  # noqa: E402
+from iris_models.encoders import efficientnet_lite0 as embeddings_prepare  # noqa: E402
+from iris_models.encoders.vectors import l2_normalise  # noqa: E402
 from ml_embeddings.core.clustering import cluster  # noqa: E402
-from ml_embeddings.core.vectors import l2_normalise  # noqa: E402
-from ml_embeddings.models import prepare as embeddings_prepare  # noqa: E402
-from ml_embeddings.models.encoders import build_encoder  # noqa: E402
 
 
 def accuracy(estimator: DocumentTypeEstimator, x: np.ndarray, texts: list[str] | None, truth: list[str]) -> float:

@@ -10,8 +10,8 @@ logger = logging.getLogger(__name__)
 
 # (step name, module whose `prepare(models_dir, force=...)` does the work)
 PREPARE_STEPS = (
-    ("embeddings", "ml_embeddings.models.prepare"),
-    ("ocr", "ocr_extractor.models.prepare"),
+    ("embeddings", "iris_models.encoders.efficientnet_lite0"),
+    ("ocr", "ocr_extractor.models.prepare"),  # the shared OCR weights (iris_models.ocr_weights), then the calibration
     ("classifier", "ml_classifier.models.prepare"),
 )
 

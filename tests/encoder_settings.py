@@ -1,12 +1,12 @@
-"""Settings of the services that embed with the ml-embeddings encoder: ml-embeddings itself and ml-classifier
-(whose settings inherit the encoder's, so it embeds exactly like its training data was)."""
+"""Settings of the services that embed with the shared encoder (iris_models.encoders): ml-embeddings and ml-classifier
+(both inherit EncoderSettings, so the classifier embeds exactly like its training data was)."""
 
 from pathlib import Path
 from typing import TypeVar
 
-from ml_embeddings.settings import EmbeddingsSettings
+from iris_models.encoders import EncoderSettings
 
-S = TypeVar("S", bound=EmbeddingsSettings)
+S = TypeVar("S", bound=EncoderSettings)
 
 
 def offline_encoder_settings(settings_cls: type[S], models_dir: Path, **overrides: object) -> S:

@@ -1,11 +1,12 @@
-"""Settings of ml-classifier. It embeds with the ml_embeddings encoder, so it reads the same encoder settings."""
+"""Settings of ml-classifier. It embeds an image with the shared encoder (iris_models.encoders), so it reads the
+same encoder settings as ml-embeddings."""
 
 from pydantic import Field
 
-from ml_embeddings.settings import EmbeddingsSettings
+from iris_models.encoders import EncoderSettings
 
 
-class ClassifierSettings(EmbeddingsSettings):
+class ClassifierSettings(EncoderSettings):
     """Encoder knobs (OPENCLIP_*) are inherited: the classifier must embed exactly like its training data was."""
 
     train_max_examples: int = Field(default=2000, ge=2, alias="TRAIN_MAX_EXAMPLES")

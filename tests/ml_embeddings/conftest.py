@@ -7,8 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from emb_helpers import make_settings
+from iris_models.encoders.efficientnet_lite0 import prepare
 from ml_embeddings.main import build_app
-from ml_embeddings.models.prepare import prepare
 
 
 def shared_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sklearn.metrics import adjusted_rand_score
 
 from emb_helpers import noisy_copy, page
-from ml_embeddings.models.prepare import metadata_path, prepare
+from iris_models.encoders.efficientnet_lite0 import metadata_path, prepare
 from tests.encoding import jpeg_bytes, pdf_bytes, png_bytes
 
 ONNX_DIM = 1280  # the exported EfficientNet-Lite0 (prepare metadata)

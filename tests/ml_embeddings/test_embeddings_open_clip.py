@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from emb_helpers import make_settings, page
+from iris_models.encoders.torch_compat import import_open_clip
 from ml_embeddings.main import build_app
-from ml_embeddings.models.torch_compat import import_open_clip
 from tests.encoding import png_bytes
 
 TINY = "iris-test-tiny-clip"

@@ -4,8 +4,8 @@ import numpy as np
 
 import docgen
 from emb_helpers import page
+from iris_models.encoders.layout import DIMENSION, FEATURE_NAMES, layout_features
 from ml_embeddings.core.clustering import cluster, describe
-from ml_embeddings.core.layout import DIMENSION, FEATURE_NAMES, layout_features
 
 
 def _features(kind: str, seed: int, layout: str = "classic", variant: str = "clean") -> dict[str, float]:

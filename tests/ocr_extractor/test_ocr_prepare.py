@@ -1,10 +1,11 @@
-"""models/prepare.py: the PaddleOCR model folders are built offline from the rapidocr wheel, idempotently."""
+"""ocr_extractor.models.prepare (iris_models.ocr_weights): the PaddleOCR model folders are built offline from the rapidocr wheel, idempotently."""
 
 import json
 
 import yaml
 
-from ocr_extractor.models.prepare import DET, REC, model_dir, prepare, sha256_of
+from iris_models.ocr_weights import DET, REC, model_dir, sha256_of
+from ocr_extractor.models.prepare import prepare
 
 
 def test_prepare_builds_folders_with_provenance_and_is_idempotent(tmp_path):

@@ -1,8 +1,8 @@
 """The PP-OCRv6 small text-line recogniser, used only to tell which way up a page is.
 
 A line read the right way up gets confident characters; the same line upside down or sideways does not. The
-weights are the ONNX file `iris setup` prepares for the ocr-extractor (from the rapidocr wheel), so no extra
-download is needed; the image-processor reads it from the shared models folder.
+weights are the ONNX file `iris setup` prepares for the OCR (from the rapidocr wheel, `iris_models.ocr_weights`),
+so no extra download is needed; the image-processor reads it from the shared models folder.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from iris_models.ocr_weights import REC, onnx_file
+
 logger = logging.getLogger(__name__)
 
 LINE_HEIGHT = 48  # the model's input height
@@ -20,10 +22,8 @@ MAX_LINE_WIDTH = 480  # longer crops are cut: a few words decide the direction a
 
 
 def rec_model_path(models_dir: Path) -> Path:
-    """Where `iris setup` put the recognition model (one concept: the ocr-extractor's prepare module owns the layout)."""
-    from ocr_extractor.models.prepare import REC, model_dir
-
-    return model_dir(models_dir, REC) / "inference.onnx"
+    """Where `iris setup` put the recognition model (the shared `iris_models.ocr_weights` owns the layout)."""
+    return onnx_file(models_dir, REC)
 
 
 def _to_input(crop: np.ndarray) -> np.ndarray:

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from iris_models.encoders.vectors import l2_normalise
 from ml_classifier.core.text_features import TEXT_FEATURES_ID, text_features
-from ml_embeddings.core.vectors import l2_normalise
 
 MAX_ITER = 3000
 

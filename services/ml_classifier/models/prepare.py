@@ -4,6 +4,10 @@ Classes are docgen's kinds (receipt, invoice, form, letter, other). Each class g
 alternating language (en/es) and cycling degradations (clean, noisy, rotated, photo), so the model sees the
 scan and photo conditions it will meet. Pages are embedded with the same encoder the service loads.
 Idempotent: an active model trained on the loaded encoder is kept unless `force`.
+
+Setup time only: `iris setup` (and benchmarks) call this module; the running service never does (it loads the
+stored model, and `POST /train?include_base` reads the stored base set). So docgen, the test-data generator, is
+imported inside `generated_pages` and never at module level: a serving process does not import it.
 """
 
 import logging
@@ -14,11 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from iris_models.encoders import ImageEncoder, build_encoder, efficientnet_lite0
 from ml_classifier.core import training
 from ml_classifier.models.store import BaseSet, ModelStore
 from ml_classifier.settings import ClassifierSettings
-from ml_embeddings.models import prepare as embeddings_prepare
-from ml_embeddings.models.encoders import ImageEncoder, build_encoder
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +38,7 @@ def generated_pages(per_class: int, seed: int) -> Iterator[tuple[str, np.ndarray
     bilevel scans, real receipts on thermal paper or photographed, and the model must not learn "degraded
     means kind X". The thermal variant is for receipts only (other kinds get a noisy scan in its place).
     """
+    # setup time only (see the module docstring): the test-data generator is never imported by the serving process
     import docgen
     from docgen.render import layouts
     from docgen.variants import VARIANTS
@@ -95,7 +99,7 @@ def prepare(
     models_dir = Path(models_dir)
     settings = (settings or ClassifierSettings()).model_copy(update={"models_dir_override": models_dir})
     if not settings.use_open_clip:
-        embeddings_prepare.prepare(models_dir, threads=settings.cpu_threads)
+        efficientnet_lite0.prepare(models_dir, threads=settings.cpu_threads)
     encoder = build_encoder(settings)
     store = ModelStore(models_dir)
     active = store.load_active() if store.active_version() else None

@@ -15,11 +15,11 @@ import numpy as np
 from iris_common.contract.classification import ClassificationResult, ModelDescription
 from iris_common.contract.health import CheckResult
 from iris_common.errors import InvalidInput, ServiceUnavailable
+from iris_models.encoders import ImageEncoder, build_encoder
+from iris_models.encoders.vectors import as_matrix, as_vector
 from ml_classifier.core import training
 from ml_classifier.models.store import ClassifierModel, ModelStore
 from ml_classifier.settings import ClassifierSettings
-from ml_embeddings.core.vectors import as_matrix, as_vector
-from ml_embeddings.models.encoders import ImageEncoder, build_encoder
 
 logger = logging.getLogger(__name__)
 

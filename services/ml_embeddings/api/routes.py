@@ -9,10 +9,10 @@ from iris_common.contract.envelope import Envelope
 from iris_common.errors import InvalidInput
 from iris_common.web.responses import envelope
 from iris_common.web.uploads import read_pages
+from iris_models.encoders.vectors import as_matrix
 from ml_embeddings.api.deps import RuntimeDep, SettingsDep
 from ml_embeddings.core.clustering import cluster, describe
 from ml_embeddings.core.embedding import Page, embed_pages
-from ml_embeddings.core.vectors import as_matrix
 
 router = APIRouter(tags=["embeddings"])
 

@@ -17,7 +17,7 @@ from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_limits
 
 from iris_common.errors import InvalidInput
-from ml_embeddings.core.vectors import l2_normalise
+from iris_models.encoders.vectors import l2_normalise
 
 RANDOM_STATE = 0  # deterministic labels for the same input
 REDUCED_DIMS = 32

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ml_embeddings.models.encoders import ImageEncoder
+from iris_models.encoders import ImageEncoder
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 from iris_common.contract.health import CheckResult
 from iris_common.errors import ServiceUnavailable
-from ml_embeddings.models.encoders import ImageEncoder, build_encoder
+from iris_models.encoders import ImageEncoder, build_encoder
 from ml_embeddings.settings import EmbeddingsSettings
 
 logger = logging.getLogger(__name__)

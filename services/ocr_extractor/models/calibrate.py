@@ -123,6 +123,7 @@ def labelled_samples(
 
 def docgen_documents(seeds: Iterable[int]) -> Iterable[tuple[str, Any]]:
     """(name, generated document): each kind x language per seed, variant and layout rotating with the seed."""
+    # setup time only (fitting the calibration: `iris setup`, benchmarks): the serving process never imports docgen
     import docgen
     from docgen.render import layouts
 

