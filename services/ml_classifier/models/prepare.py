@@ -3,7 +3,7 @@
 Classes are docgen's kinds (receipt, invoice, form, letter, other). Each class gets `per_class` pages with
 alternating language (en/es) and cycling degradations (clean, noisy, rotated, photo), so the model sees the
 scan and photo conditions it will meet. Pages are embedded with the same encoder the service loads.
-Idempotent: an active model trained on the loaded encoder is kept unless `force`.
+Idempotent: an active model trained on the configured encoder is kept unless `force`.
 
 Setup time only: `iris setup` (and benchmarks) call this module; the running service never does (it loads the
 stored model, and `POST /train?include_base` reads the stored base set). So docgen, the test-data generator, is
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from iris_models.encoders import ImageEncoder, build_encoder, efficientnet_lite0
+from iris_models.encoders import ImageEncoder, build_encoder, declared_info, efficientnet_lite0
 from ml_classifier.core import training
 from ml_classifier.models.store import BaseSet, ModelStore
 from ml_classifier.settings import ClassifierSettings
@@ -74,7 +74,7 @@ def embed_generated(encoder: ImageEncoder, per_class: int, seed: int) -> BaseSet
 
 
 def _still_current(metadata: dict[str, Any], model_id: str, dimension: int, reads_text: bool) -> bool:
-    """An active model is kept when it was trained on the loaded encoder; a DEFAULT model (docgen) that reads
+    """An active model is kept when it was trained on the configured encoder; a DEFAULT model (docgen) that reads
     text when it should not, or the other way round (an older one, or CLASSIFIER_TEXT_WEIGHT changed), is
     replaced; a model the user trained is never replaced."""
     trained = metadata["encoder"]
@@ -100,14 +100,19 @@ def prepare(
     settings = (settings or ClassifierSettings()).model_copy(update={"models_dir_override": models_dir})
     if not settings.use_open_clip:
         efficientnet_lite0.prepare(models_dir, threads=settings.cpu_threads)
-    encoder = build_encoder(settings)
     store = ModelStore(models_dir)
     active = store.load_active() if store.active_version() else None
-    if active is not None and not force and _still_current(
-        active.metadata, encoder.info.model_id, encoder.info.dimension, settings.classifier_text_weight > 0):
+    encoder: ImageEncoder | None = None
+    info = declared_info(settings)  # the encoder's identity without building the network (None: only the network knows)
+    if info is None:
+        encoder = build_encoder(settings)
+        info = encoder.info
+    if active is not None and not force and _still_current(active.metadata, info.model_id, info.dimension,
+                                                           settings.classifier_text_weight > 0):
         logger.info("classifier %s already active at %s", active.version, store.root)
         return {"status": "present", "version": active.version, "metadata": active.metadata}
 
+    encoder = encoder or build_encoder(settings)  # the network is needed only to embed the generated pages
     started = time.perf_counter()
     base = embed_generated(encoder, per_class, seed)
     store.save_base_set(base)  # kept so /train?include_base can add user examples to it

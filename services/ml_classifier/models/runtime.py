@@ -1,7 +1,14 @@
-"""The ml-classifier runtime: the shared encoder plus the active model, swapped atomically on training.
+"""The ml-classifier runtime: the active model, swapped atomically on training, and the shared encoder, loaded
+only when an image must be embedded.
 
 Requests read `self._model` once and use that object throughout, so a swap in the middle of a request
 cannot mix two versions; the lock only serialises swaps and reloads.
+
+The pipeline sends the page's embedding (made by ml-embeddings), so the classifier usually never runs the
+encoder network: at start-up it reads only the encoder's declared identity (model id and dimension, from the
+prepared model's metadata), which is what the compatibility check needs. The network is built on the first
+request that brings an image (classify or train by image) and kept; `iris setup` builds its own to train the
+default model (models.prepare).
 """
 
 import logging
@@ -13,9 +20,10 @@ from typing import Any
 import numpy as np
 
 from iris_common.contract.classification import ClassificationResult, ModelDescription
+from iris_common.contract.embeddings import EncoderInfo
 from iris_common.contract.health import CheckResult
 from iris_common.errors import InvalidInput, ServiceUnavailable
-from iris_models.encoders import ImageEncoder, build_encoder
+from iris_models.encoders import ImageEncoder, build_encoder, declared_info
 from iris_models.encoders.vectors import as_matrix, as_vector
 from ml_classifier.core import training
 from ml_classifier.models.store import ClassifierModel, ModelStore
@@ -29,25 +37,55 @@ class ClassifierRuntime:
         self.settings = settings
         self.store = ModelStore(settings.models_dir)
         self._encoder: ImageEncoder | None = None
+        self._declared: EncoderInfo | None = None  # the encoder's identity read from its files, without the network
+        self._encoder_tried = False  # the network is built once per process: a failure is kept, not retried per request
+        self._encoder_lock = threading.Lock()
         self._model: ClassifierModel | None = None
         self._stamp: tuple[int, int] | None = None
         self._lock = threading.Lock()
         self.encoder_error: str | None = None
         self.model_error: str | None = None
         self.load_seconds: float | None = None
+        self.encoder_load_seconds: float | None = None
 
     # -- loading -------------------------------------------------------------------------------------------
     def load(self) -> None:
-        """Load encoder and active model; never raises (failures are kept for /health)."""
+        """Read the encoder's declared identity and load the active model; never raises (failures are kept for /health).
+
+        The encoder network is not built here (see `encoder`), unless its identity is known only from the loaded
+        network (an open_clip model whose config cannot be read without it)."""
         started = time.perf_counter()
         try:
-            self._encoder = build_encoder(self.settings)
+            self._declared = declared_info(self.settings)
             self.encoder_error = None
-        except Exception as exc:
-            self._encoder, self.encoder_error = None, f"{type(exc).__name__}: {exc}"
-            logger.error("encoder failed to load: %s", self.encoder_error)
+        except Exception as exc:  # a missing model or weight file: loading would fail the same way
+            self._declared, self.encoder_error = None, f"{type(exc).__name__}: {exc}"
+            logger.error("encoder not usable: %s", self.encoder_error)
+        if self._declared is None and self.encoder_error is None:
+            self._load_encoder()
         self._reload_model()
         self.load_seconds = round(time.perf_counter() - started, 3)
+
+    def _load_encoder(self) -> ImageEncoder | None:
+        """Build the encoder network once (thread-safe); later calls return it, or None after a failure."""
+        with self._encoder_lock:
+            if self._encoder is None and not self._encoder_tried:
+                self._encoder_tried = True
+                started = time.perf_counter()
+                try:
+                    encoder = build_encoder(self.settings)
+                except Exception as exc:
+                    self.encoder_error = f"{type(exc).__name__}: {exc}"
+                    logger.error("encoder failed to load: %s", self.encoder_error)
+                else:
+                    declared, info = self._declared, encoder.info
+                    if declared is not None and (declared.model_id, declared.dimension) != (info.model_id, info.dimension):
+                        logger.warning("encoder declared %s (%d-d) but loaded as %s (%d-d)",
+                                       declared.model_id, declared.dimension, info.model_id, info.dimension)
+                    self._encoder, self.encoder_error = encoder, None
+                    self.encoder_load_seconds = round(time.perf_counter() - started, 3)
+                    logger.info("encoder %s loaded in %.2fs for an image", info.model_id, self.encoder_load_seconds)
+            return self._encoder
 
     def _reload_model(self) -> None:
         with self._lock:
@@ -72,9 +110,20 @@ class ClassifierRuntime:
     # -- accessors -----------------------------------------------------------------------------------------
     @property
     def encoder(self) -> ImageEncoder:
-        if self._encoder is None:
+        """The encoder network, built on first use (an image to embed); SVC001 when it cannot load."""
+        encoder = self._encoder or self._load_encoder()
+        if encoder is None:
             raise ServiceUnavailable(f"the encoder is not loaded: {self.encoder_error or 'not started'}")
-        return self._encoder
+        return encoder
+
+    @property
+    def encoder_loaded(self) -> bool:
+        return self._encoder is not None
+
+    def encoder_info(self) -> EncoderInfo | None:
+        """The encoder's identity without loading it: the loaded network's info, else the declared one."""
+        encoder = self._encoder
+        return encoder.info if encoder is not None else self._declared
 
     def model(self) -> ClassifierModel:
         self._refresh()
@@ -84,19 +133,21 @@ class ClassifierRuntime:
         return model
 
     def expected_dimension(self) -> int | None:
-        if self._encoder is not None:
-            return self._encoder.info.dimension
+        info = self.encoder_info()
+        if info is not None:
+            return info.dimension
         model = self._model
         return int(model.metadata["encoder"]["dimension"]) if model else None
 
     def _compatibility(self, model: ClassifierModel) -> str | None:
-        if self._encoder is None:
+        info = self.encoder_info()
+        if info is None:
             return None
-        trained, info = model.metadata["encoder"], self._encoder.info
+        trained = model.metadata["encoder"]
         if (trained["model_id"], int(trained["dimension"])) != (info.model_id, info.dimension):
             return (
                 f"classifier {model.version} was trained on {trained['model_id']} ({trained['dimension']}-d) "
-                f"but the loaded encoder is {info.model_id} ({info.dimension}-d); retrain (POST /train or iris setup --force)"
+                f"but the configured encoder is {info.model_id} ({info.dimension}-d); retrain (POST /train or iris setup --force)"
             )
         return None
 
@@ -152,7 +203,7 @@ class ClassifierRuntime:
         training.check_labels(labels, len(embeddings))
         texts = training.check_texts(texts, len(embeddings), max_chars=self.settings.text_max_chars)
         matrix = np.asarray(embeddings, dtype=np.float32) if isinstance(embeddings, np.ndarray) else as_matrix(embeddings, self.expected_dimension())
-        encoder = self.encoder.info
+        encoder = self.encoder_info() or self.encoder.info  # the network only when its identity is not declared
         if matrix.shape[1] != encoder.dimension:
             raise InvalidInput(f"embeddings have dimension {matrix.shape[1]}; the encoder produces {encoder.dimension}")
         labels = list(labels)
@@ -186,11 +237,13 @@ class ClassifierRuntime:
     # -- reporting -----------------------------------------------------------------------------------------
     def checks(self) -> dict[str, CheckResult]:
         checks: dict[str, CheckResult] = {}
-        if self._encoder is None:
-            checks["encoder"] = CheckResult(ok=False, detail=self.encoder_error or "not loaded")
+        info, loaded = self.encoder_info(), self._encoder is not None
+        if info is None or (self._encoder_tried and not loaded):  # not usable (missing files), or the network failed to load
+            checks["encoder"] = CheckResult(ok=False, detail=self.encoder_error or "not loaded", info={"loaded": loaded})
         else:
-            info = self._encoder.info
-            checks["encoder"] = CheckResult(ok=True, detail=f"{info.backend} {info.model_id} ({info.dimension}-d)", info=info.model_dump())
+            state = "loaded" if loaded else "not loaded: built on the first image to embed"
+            checks["encoder"] = CheckResult(ok=True, detail=f"{info.backend} {info.model_id} ({info.dimension}-d), {state}",
+                                            info={**info.model_dump(), "loaded": loaded})
         try:
             model = self.model()
         except ServiceUnavailable as exc:
@@ -205,14 +258,16 @@ class ClassifierRuntime:
         return checks
 
     def describe(self) -> dict[str, Any]:
-        encoder = self._encoder.info.model_dump() if self._encoder else None
+        info = self.encoder_info()
+        encoder = info.model_dump() if info else None
         model = self._model
         models = ([{"backend": "scikit-learn LogisticRegression", "model_id": "document-type-classifier",
                     "version": model.version, "weights_source": f"{self.store.root / model.version} ({model.metadata.get('provenance', '')})"}]
                   if model else [])
         return {
             "models": models + ([encoder] if encoder else []),
-            "loaded": self._encoder is not None and model is not None,
+            "loaded": encoder is not None and model is not None and not (self._encoder_tried and self._encoder is None),
+            "encoder_loaded": self._encoder is not None,  # the network itself (built on the first image)
             "backend": f"sklearn LogisticRegression on {encoder['backend']}" if encoder else None,
             "model_id": f"document-type-classifier ({encoder['model_id']})" if encoder else None,
             "version": model.version if model else None,
@@ -226,4 +281,5 @@ class ClassifierRuntime:
             "encoder": encoder,
             "errors": [e for e in (self.encoder_error, self.model_error) if e],
             "load_seconds": self.load_seconds,
+            "encoder_load_seconds": self.encoder_load_seconds,
         }
