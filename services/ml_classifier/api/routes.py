@@ -86,7 +86,9 @@ def train(request: Request, body: TrainInputDep, settings: SettingsDep, runtime:
     images, labels = [], []
     for upload, label in zip(body.uploads, body.labels):
         _, pages = read_pages(upload, settings)
-        images.append(pages[0])  # one example per file: the first page carries the layout
+        # one example per file: the first page carries the layout; kept reduced, not as the decoded full-size scan
+        images.append(runtime.encoder.reduce(pages[0]))
+        del pages
         labels.append(label)
     vectors = runtime.embed(images)
     description = runtime.train(vectors, labels, provenance=body.note or f"POST /train: {len(labels)} uploaded images",
