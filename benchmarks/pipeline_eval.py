@@ -40,6 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _measure import cpu_seconds, proc_kb, service_pids  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 OTHER = "other"
@@ -144,37 +147,16 @@ class CpuMeter:
     """CPU seconds (user + system, with waited-for children) of the service processes and of this one."""
 
     def __init__(self, home: Path) -> None:
-        self.pids = {}
-        for pid_file in sorted((home / "run").glob("*.pid")):
-            try:
-                self.pids[pid_file.stem] = int(pid_file.read_text().strip())
-            except (OSError, ValueError):
-                continue
-
-    @staticmethod
-    def _seconds(pid: int) -> float | None:
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        return sum(int(v) for v in stat[11:15]) / os.sysconf("SC_CLK_TCK")  # utime stime cutime cstime
+        self.pids = service_pids(home)
 
     def read(self) -> dict[str, float]:
-        out = {name: s for name, pid in self.pids.items() if (s := self._seconds(pid)) is not None}
+        out = {name: s for name, pid in self.pids.items() if (s := cpu_seconds(pid)) is not None}
         t = os.times()
         out["flow (this process)"] = t.user + t.system
         return out
 
     def peak_rss_mb(self) -> dict[str, float]:
-        out = {}
-        for name, pid in self.pids.items():
-            try:
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        out[name] = round(int(line.split()[1]) / 1024, 0)
-            except OSError:
-                continue
-        return out
+        return {name: round(kb / 1024, 0) for name, pid in self.pids.items() if (kb := proc_kb(pid, "VmHWM")) is not None}
 
 
 @dataclass
