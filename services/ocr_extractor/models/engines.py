@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import threading
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Protocol
@@ -38,8 +39,8 @@ class OcrEngine(Protocol):
 class PaddleEngine:
     """PaddleOCR 3.x on onnxruntime with the PP-OCRv6 small models prepared by `iris_models.ocr_weights`.
 
-    PaddleOCR is not documented as thread-safe, so calls are serialised; the service runs one OCR at a time
-    per process and scales by processes."""
+    PaddleOCR is not documented as thread-safe, so an engine's calls are serialised; the service runs several
+    engines (`EnginePool`, OCR_WORKERS) to read several pages at once."""
 
     name = "paddle"
 
@@ -197,5 +198,30 @@ class TesseractEngine:
 ENGINES = {"paddle": PaddleEngine, "tesseract": TesseractEngine}
 
 
+class EnginePool:
+    """`count` engines of one kind behind the one-engine protocol: a call takes a free engine (waiting for one when
+    all are busy) and gives it back. Each engine serialises its own calls, so this is how one process runs as many
+    OCR calls at once as the thread budget has documents in flight."""
+
+    def __init__(self, engines: list[OcrEngine]) -> None:
+        self.engines = engines
+        self.name = engines[0].name
+        self._free: queue.SimpleQueue[OcrEngine] = queue.SimpleQueue()
+        for engine in engines:
+            self._free.put(engine)
+
+    def recognize(self, image: np.ndarray) -> RawPage:
+        engine = self._free.get()
+        try:
+            return engine.recognize(image)
+        finally:
+            self._free.put(engine)
+
+    def describe(self) -> dict[str, Any]:
+        return {**self.engines[0].describe(), "workers": len(self.engines)}
+
+
 def build_engine(settings: OcrExtractorSettings) -> OcrEngine:
-    return ENGINES[settings.ocr_engine](settings)
+    """The configured engine, or a pool of `settings.engine_count` of them."""
+    engines = [ENGINES[settings.ocr_engine](settings) for _ in range(settings.engine_count)]
+    return engines[0] if len(engines) == 1 else EnginePool(engines)
