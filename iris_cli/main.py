@@ -12,7 +12,7 @@ from iris_cli.prefect_env import local_prefect_env
 from iris_cli.setup_models import prepare_all
 from iris_cli.table import render_table
 from iris_common.client.iris_client import read_breaker_states
-from iris_common.threads import available_cores, oversubscribed
+from iris_common.threads import available_cores
 from iris_common.settings import ClientSettings, ServiceSettings
 
 UP_TIMEOUT_SECONDS = 240.0
@@ -37,9 +37,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     for svc in services:
         pid = local_stack.start(svc, env=local_prefect_env() if svc.name == "prefect-server" else None)
         print(f"  {svc.name:<16} pid {pid:<8} {svc.url}  log: {svc.log_file}")
-    print(f"thread budget: {available_cores()} cores, {settings.concurrency} documents in flight (IRIS_CONCURRENCY), "
-          f"{settings.cpu_threads} thread(s) per model call (IRIS_CPU_THREADS)"
-          + (" - oversubscribed" if oversubscribed(settings.concurrency, settings.cpu_threads) else ""))
+    print(f"thread budget: {available_cores()} cores; each service computes {settings.compute_slots} call(s) at once "
+          f"on {settings.cpu_threads} thread(s) (IRIS_CPU_THREADS); a batch keeps {settings.concurrency} documents in "
+          "flight (IRIS_CONCURRENCY)")
     print(f"waiting up to {args.timeout:.0f}s for the services to load their models ...", flush=True)
     status = local_stack.wait_until_up(services, args.timeout)
     print(render_table(["service", "status"], [[s.name, status.get(s.name, "starting")] for s in services]))

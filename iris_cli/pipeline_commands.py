@@ -119,7 +119,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     b.add_argument("--out", required=True, help="output folder (errors go to <out>/_quarantine)")
     b.add_argument("--glob", default="**/*", help="which files, relative to the input folder")
     b.add_argument("--concurrency", type=int, default=None,
-                   help="documents in flight (default IRIS_CONCURRENCY, 2; the services size their threads by it)")
+                   help="documents in flight (default IRIS_CONCURRENCY: two per core)")
     b.add_argument("--full", action="store_true",
                    help="each result JSON also holds the page's embedding and the OCR lines of every page")
     b.set_defaults(func=cmd_batch)

@@ -113,8 +113,8 @@ async def process_folder(
     full_results: bool = False,
 ) -> dict[str, Any]:
     """`embed_batch_size`: pages per /embed request (None: EMBED_BATCH_SIZE, default 16; 0: one per document).
-    `concurrency`: documents in flight (None: IRIS_CONCURRENCY, default 2, which the services size their model
-    threads by: iris_common.threads). `full_results`: each result JSON also holds the page's embedding and the OCR lines of every page (by default
+    `concurrency`: documents in flight (None: IRIS_CONCURRENCY, default two per core; the services bound their own
+    computations at once: iris_common.threads). `full_results`: each result JSON also holds the page's embedding and the OCR lines of every page (by default
     they are left out: the vector goes to a hidden side file beside the result, the lines are not kept)."""
     logger = get_run_logger()
     source, out = Path(input_dir), Path(output_dir)

@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from iris_common.contract.embeddings import DEFAULT_EMBED_MAX_BATCH
-from iris_common.threads import threads_per_model
+from iris_common.threads import compute_slots, documents_in_flight
 
 SERVICE_NAMES = ("image-processor", "ml-embeddings", "ml-classifier", "ocr-extractor")
 DEFAULT_PORTS = {"image-processor": 8001, "ml-embeddings": 8002, "ml-classifier": 8003, "ocr-extractor": 8004}
@@ -26,8 +26,14 @@ class IrisHomeSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", protected_namespaces=())
 
     iris_home: Path = Field(default_factory=default_iris_home, alias="IRIS_HOME")
-    # documents a batch keeps in flight; also what a service sizes its model threads by (iris_common.threads)
-    concurrency: int = Field(default=2, ge=1, alias="IRIS_CONCURRENCY")
+    # documents a batch keeps in flight; 0: two per core (iris_common.threads)
+    concurrency: int = Field(default=0, ge=0, alias="IRIS_CONCURRENCY")
+
+    @model_validator(mode="after")
+    def _documents_in_flight(self) -> "IrisHomeSettings":
+        if self.concurrency == 0:
+            self.concurrency = documents_in_flight()
+        return self
 
     @property
     def state_dir(self) -> Path:
@@ -46,15 +52,12 @@ class ServiceSettings(IrisHomeSettings):
     enable_request_tracking: bool = Field(default=True, alias="ENABLE_REQUEST_TRACKING")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     log_format: str = Field(default="json", alias="LOG_FORMAT", pattern="^(json|text)$")
-    # threads per model call; unset: cores // IRIS_CONCURRENCY (iris_common.threads), so that the documents in
-    # flight do not oversubscribe the machine
-    cpu_threads: int = Field(default=0, ge=0, alias="IRIS_CPU_THREADS")
+    # threads per model call; the service runs cores // this many calls at once (iris_common.threads)
+    cpu_threads: int = Field(default=1, ge=1, alias="IRIS_CPU_THREADS")
 
-    @model_validator(mode="after")
-    def _thread_budget(self) -> "ServiceSettings":
-        if self.cpu_threads == 0:
-            self.cpu_threads = threads_per_model(self.concurrency)
-        return self
+    @property
+    def compute_slots(self) -> int:
+        return compute_slots(self.cpu_threads)
 
     @property
     def models_dir(self) -> Path:

@@ -1,13 +1,16 @@
-"""One thread budget for the stack: documents in flight x threads per model <= the machine's cores.
+"""One thread budget for the stack: in each service, computations at once x threads per computation <= cores.
 
-A batch keeps IRIS_CONCURRENCY documents in flight; each is in one phase at a time, so at most that many model
-calls run at once across the services of one machine. Each call runs its model (ONNX Runtime, OpenCV, BLAS) on
-IRIS_CPU_THREADS threads. When the product exceeds the cores, threads wait on each other and on the cache; below
-it, cores idle. So a service that is not told its thread count takes cores // concurrency (at least 1), and the
-batch's default concurrency is the same IRIS_CONCURRENCY: one variable sets both sides.
+A model call (OCR, the phase-1 chain, an embedding) runs on IRIS_CPU_THREADS threads (default 1: two 1-thread
+calls on 2 cores read 63.5 receipts/min against 49.8 for one 2-thread call). A service runs at most
+`compute_slots` = cores // threads of them at once (the ocr-extractor holds that many engines); further requests
+wait for a slot instead of oversubscribing the cores. A batch keeps more documents in flight than there are
+slots (IRIS_CONCURRENCY, default 2 per core): a document spends much of its time in Prefect's task bookkeeping
+and in HTTP, not in a model, and on 2 cores 60 SROIE receipts took 139 s with 2 in flight and 91 s with 4.
 """
 
 import os
+import threading
+from types import TracebackType
 
 
 def available_cores() -> int:
@@ -18,12 +21,32 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def threads_per_model(documents_in_flight: int, cores: int | None = None) -> int:
-    """Threads for one model call when `documents_in_flight` calls may run at once on `cores` cores."""
+def compute_slots(threads: int, cores: int | None = None) -> int:
+    """Model calls one service runs at once with `threads` threads each, without oversubscribing `cores`."""
     cores = available_cores() if cores is None else cores
-    return max(1, cores // max(1, documents_in_flight))
+    return max(1, cores // max(1, threads))
 
 
-def oversubscribed(documents_in_flight: int, threads: int, cores: int | None = None) -> bool:
+def documents_in_flight(cores: int | None = None) -> int:
+    """The batch's default concurrency: two documents per core (see the module docstring for the measurement)."""
+    return 2 * (available_cores() if cores is None else cores)
+
+
+def oversubscribed(slots: int, threads: int, cores: int | None = None) -> bool:
     cores = available_cores() if cores is None else cores
-    return documents_in_flight * threads > cores
+    return slots * threads > cores
+
+
+class ComputeSlots:
+    """At most `n` computations at once in this process; the others wait (a request queues, it is not refused)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._semaphore = threading.BoundedSemaphore(n)
+
+    def __enter__(self) -> "ComputeSlots":
+        self._semaphore.acquire()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self._semaphore.release()

@@ -23,14 +23,14 @@ class OcrExtractorSettings(ServiceSettings):
     )
     det_limit_side_len: int = Field(default=960, ge=320, le=4000, alias="OCR_DET_LIMIT_SIDE_LEN")
     rec_batch_size: int = Field(default=6, ge=1, le=64, alias="OCR_REC_BATCH_SIZE")
-    # engines in the process, each serving one call at a time on IRIS_CPU_THREADS threads; 0: IRIS_CONCURRENCY (the
-    # documents in flight), so the thread budget's calls can run side by side (2 cores: 2 x 1 thread read 63.5
-    # receipts/min in process vs 49.8 for 1 x 2 threads; each more engine costs ~300 MB)
+    # engines in the process, each serving one call at a time on IRIS_CPU_THREADS threads; 0: the thread budget's
+    # compute slots, cores // threads (2 cores: 2 x 1 thread read 63.5 receipts/min in process vs 49.8 for 1 x 2
+    # threads; each more engine costs ~300 MB)
     ocr_workers: int = Field(default=0, ge=0, le=16, alias="OCR_WORKERS")
 
     @property
     def engine_count(self) -> int:
-        return self.ocr_workers or self.concurrency
+        return self.ocr_workers or self.compute_slots
     default_confidence_threshold: float = Field(default=0.5, ge=0, le=1, alias="OCR_CONFIDENCE_THRESHOLD")
     date_day_first: bool = Field(
         default=True, alias="OCR_DATE_DAY_FIRST", description="order of ambiguous numeric dates (05/06/2018) when nothing in the document proves it"

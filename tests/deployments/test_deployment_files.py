@@ -27,7 +27,7 @@ def test_prefect_yaml_declares_on_demand_and_nightly_deployments() -> None:
     assert nightly["entrypoint"] == "flows/iris_flows/folder_flow.py:process_folder"
     assert nightly["concurrency_limit"] == 1
     assert nightly["schedules"] == [{"cron": "0 2 * * *", "timezone": "{{ $IRIS_TIMEZONE }}"}]
-    assert set(nightly["parameters"]) == {"input_dir", "output_dir", "concurrency"}
+    assert set(nightly["parameters"]) == {"input_dir", "output_dir"}  # concurrency: IRIS_CONCURRENCY
     for deployment in (on_demand, nightly):
         assert deployment["work_pool"]["name"] == "{{ $IRIS_WORK_POOL }}"
         assert (REPO / deployment["entrypoint"].split(":")[0]).is_file()

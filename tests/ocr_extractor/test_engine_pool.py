@@ -48,9 +48,10 @@ def test_a_pool_of_two_runs_two_calls_at_once_and_never_two_on_one_engine() -> N
     assert pool.describe() == {"engine": "double", "workers": 2}
 
 
-def test_the_pool_size_follows_the_documents_in_flight_unless_set(monkeypatch) -> None:
+def test_the_pool_holds_one_engine_per_compute_slot_unless_set(monkeypatch) -> None:
+    monkeypatch.setattr("iris_common.threads.available_cores", lambda: 4)
     monkeypatch.delenv("OCR_WORKERS", raising=False)
-    monkeypatch.setenv("IRIS_CONCURRENCY", "3")
-    assert OcrExtractorSettings().engine_count == 3
+    monkeypatch.setenv("IRIS_CPU_THREADS", "2")
+    assert OcrExtractorSettings().engine_count == 2  # 4 cores / 2 threads
     monkeypatch.setenv("OCR_WORKERS", "1")
     assert OcrExtractorSettings().engine_count == 1

@@ -27,6 +27,7 @@ def process(
 ) -> Envelope[Any]:
     """Unwarp, deskew, turn upright and clean up every page (or the one `page`); returns the processed PNGs and
     what was done to each. The flow asks page by page, so a long PDF never travels as one response."""
-    document = read_document(file, settings, page)
-    result, warnings = process_document(document, options, settings, runtime.read_lines)
+    with runtime.slots:  # decoding a large scan is as dear as processing it
+        document = read_document(file, settings, page)
+        result, warnings = process_document(document, options, settings, runtime.read_lines)
     return envelope(request, result, warnings=warnings)

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from iris_common.contract.health import CheckResult
+from iris_common.threads import ComputeSlots, compute_slots
 
 from image_processor.core.orientation import ReadConfidence
 from image_processor.core.pipeline import PIPELINE_REVISION
@@ -26,6 +27,8 @@ class ImageProcessorRuntime:
 
     def __init__(self, cpu_threads: int, models_dir: Path | None = None, auto_orient: bool = True) -> None:
         self.cpu_threads = cpu_threads
+        # pages processed at once: the thread budget's slots (iris_common.threads); further requests wait
+        self.slots = ComputeSlots(compute_slots(cpu_threads))
         self.models_dir = models_dir
         self.auto_orient = auto_orient
         self.ready = False

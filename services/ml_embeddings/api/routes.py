@@ -33,11 +33,12 @@ def embed(
         raise InvalidInput(f"{len(uploads)} files sent; at most {settings.embed_max_batch} per request")
     encoder = runtime.encoder
     pages: list[Page] = []
-    for upload in uploads:  # each file's pages are reduced as decoded: a batch never holds many full-size scans
-        _, images = read_pages(upload, settings)
-        pages.extend(Page(upload.filename, i, encoder.reduce(image)) for i, image in enumerate(images))
-        del images
-    vectors = embed_pages(encoder, pages)
+    with runtime.slots:
+        for upload in uploads:  # each file's pages are reduced as decoded: a batch never holds many full-size scans
+            _, images = read_pages(upload, settings)
+            pages.extend(Page(upload.filename, i, encoder.reduce(image)) for i, image in enumerate(images))
+            del images
+        vectors = embed_pages(encoder, pages)
     info = encoder.info
     items = [EmbeddedItem(filename=p.filename, page=p.page, embedding=v.tolist()) for p, v in zip(pages, vectors)]
     data = EmbedResponse(backend=info.backend, model_id=info.model_id, dimension=info.dimension, count=len(items), items=items)

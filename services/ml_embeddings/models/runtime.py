@@ -6,6 +6,7 @@ from typing import Any
 
 from iris_common.contract.health import CheckResult
 from iris_common.errors import ServiceUnavailable
+from iris_common.threads import ComputeSlots
 from iris_models.encoders import ImageEncoder, build_encoder
 from ml_embeddings.settings import EmbeddingsSettings
 
@@ -17,6 +18,7 @@ class EncoderRuntime:
 
     def __init__(self, settings: EmbeddingsSettings) -> None:
         self.settings = settings
+        self.slots = ComputeSlots(settings.compute_slots)  # /embed calls computing at once (iris_common.threads)
         self._encoder: ImageEncoder | None = None
         self.error: str | None = None
         self.load_seconds: float | None = None
