@@ -38,35 +38,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _measure import proc_kb, reset_peak  # noqa: E402
+
 MARK = "@@multipage-memory "
 SAMPLE_SECONDS = 0.2
 PAGE_SIZE = (1240, 1754)  # A4 at 150 dpi, as docgen's multi-page invoices
 PDF_DPI = 150
 VARIANTS = ("clean", "noisy", "flatbed", "rotated", "fax")  # what a scanner feeder produces
-
-
-# --- /proc -------------------------------------------------------------------------------------------
-
-def proc_kb(pid: int, key: str) -> int | None:
-    """VmRSS / VmHWM of `pid` in kB, None when the process is gone."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return None
-    return None
-
-
-def reset_peak(pid: int) -> bool:
-    """Reset VmHWM to the current RSS (Linux >= 4.0, needs to own the process or be root)."""
-    try:
-        with open(f"/proc/{pid}/clear_refs", "w") as refs:
-            refs.write("5")
-        return True
-    except OSError:
-        return False
 
 
 @dataclass
