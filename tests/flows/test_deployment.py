@@ -52,5 +52,11 @@ def test_deploy_worker_run_deployment_and_failed_phase_logs(
         assert [p.phase.split("-")[0] for p in phases] == ["ocr"]
         assert "SVC001" in text and "ocr-extractor is unreachable" in text
     finally:
+        # a worker's graceful shutdown can outlast 20 s on a busy machine (seen twice in full-suite runs); what is
+        # tested is the run and its logs, not the shutdown, and no worker process may outlive the test
         worker.terminate()
-        worker.wait(20)
+        try:
+            worker.wait(20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(10)
