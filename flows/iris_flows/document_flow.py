@@ -12,6 +12,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from prefect.context import get_run_context
 from prefect.states import State
+from prefect.utilities.annotations import quote
 
 from iris_common.client import ServiceCallError
 from iris_common.settings import SERVICE_NAMES
@@ -165,15 +166,17 @@ async def process_document(
         phases["ocr"].result["pages_read"] = reads
     text_key = phase_key(ocr_keys[0], "ocr-pages", {"pages": ocr_keys}, {})
 
+    # the vector (2576 floats) and the OCR reads are passed `quote`d: Prefect would otherwise walk every element
+    # looking for futures (a quarter of the flow process's CPU in a profile); their cache key is the phase key
     key3 = phase_key(key2, "classify", {"text": text_key}, models["ml-classifier"])
     text = "\n".join(read["text"] for read in reads)
-    cls = await _run_phase("classify", classify(vector, name, phase_key=key3, request_id=request_id, text=text, return_state=True),
+    cls = await _run_phase("classify", classify(quote(vector), name, phase_key=key3, request_id=request_id, text=text, return_state=True),
                            phases, request_id)
 
     candidates = None if document_type else _candidates(cls)
     key4 = phase_key(text_key, "extract", {"type": document_type, "candidates": candidates, "threshold": confidence_threshold},
                      models["ocr-extractor"])
-    ext = await _run_phase("extract", extract(reads, name, confidence_threshold, phase_key=key4, request_id=request_id,
+    ext = await _run_phase("extract", extract(quote(reads), name, confidence_threshold, phase_key=key4, request_id=request_id,
                                               document_type=document_type, candidates=candidates, source_transforms=transforms,
                                               return_state=True), phases, request_id)
     routing = ext["routing"]
