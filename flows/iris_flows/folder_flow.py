@@ -114,7 +114,8 @@ async def process_folder(
 ) -> dict[str, Any]:
     """`embed_batch_size`: pages per /embed request (None: EMBED_BATCH_SIZE, default 16; 0: one per document).
     `concurrency`: documents in flight (None: IRIS_CONCURRENCY, default two per core; the services bound their own
-    computations at once: iris_common.threads). `full_results`: each result JSON also holds the page's embedding and the OCR lines of every page (by default
+    computations at once: iris_common.threads).
+    `full_results`: each result JSON also holds the page's embedding and the OCR lines of every page (by default
     they are left out: the vector goes to a hidden side file beside the result, the lines are not kept)."""
     logger = get_run_logger()
     source, out = Path(input_dir), Path(output_dir)
@@ -195,11 +196,11 @@ async def process_folder(
 
 async def _cluster_batch(records: list[tuple[str, dict[str, Any]]], k: int | None) -> dict[str, Any] | None:
     """Cluster every document with an embedding (new and skipped alike); publish each cluster and the new-type candidates."""
-    docs = [(r["file"], r["result"], r["embedding"]) for o, r in records if o in ("succeeded", "skipped") and r.get("embedding")]
-    if len(docs) < 2:
+    kept = [r for o, r in records if o in ("succeeded", "skipped") and r.get("embedding")]
+    if len(kept) < 2:
         return None
-    embeddings = [vector for _, _, vector in docs]
-    docs = [(f, res) for f, res, _ in docs]
+    embeddings = [r["embedding"] for r in kept]
+    docs = [(r["file"], r["result"]) for r in kept]
     names = [Path(f).name for f, _ in docs]
     types = [str(res.get("document_type")) for _, res in docs]
     confidences = [float((res.get("phases", {}).get("classify", {}).get("result") or {}).get("confidence", 1.0)) for _, res in docs]
