@@ -444,27 +444,17 @@ class InProcess(Phases):
             return await asyncio.to_thread(self._extract, reads, candidates, transforms)
 
     def _extract(self, reads: list[Any], candidates: dict[str, float], transforms: list[Any]) -> str:
-        """What POST /extract computes: the pages joined, the candidate types extracted and compared (routing), the
-        answer checked against its schema, its boxes mapped back to the upload's pixels."""
+        """What POST /extract computes (`ocr_extractor.service.structured_document`): the pages joined, the
+        candidate types extracted and compared (routing), the answer checked against its schema, its boxes mapped
+        back to the upload's pixels."""
         from iris_common.contract.extraction import DocumentType
-        from ocr_extractor.core.document import extract_document
-        from ocr_extractor.core.geometry import as_matrix, document_in_original
+        from ocr_extractor.core.geometry import as_matrix
         from ocr_extractor.core.layout import join_pages
-        from ocr_extractor.core.routing import route
-        from ocr_extractor.core.schemas import schema_errors
-        from ocr_extractor.core.titles import titled_type
+        from ocr_extractor.service import structured_document
 
-        ocr = join_pages(reads)
-
-        def extract(doc_type: DocumentType) -> Any:
-            return extract_document(ocr, doc_type, confidence_threshold=THRESHOLD, default_day_first=self.ocr_settings.date_day_first,
-                                    calibration=self.ocr_rt.calibration)
-
-        structured, decision = route({DocumentType(k): v for k, v in candidates.items()}, extract, titled=titled_type(ocr),
-                                     type_calibration=self.ocr_rt.type_calibration)
-        if violations := schema_errors(structured):
-            raise RuntimeError(f"schema violations: {violations[:3]}")
-        document_in_original(structured, [as_matrix(m) if m is not None else None for m in transforms])
+        _, decision = structured_document(
+            self.ocr_rt, join_pages(reads), THRESHOLD, [as_matrix(m) if m is not None else None for m in transforms],
+            day_first=self.ocr_settings.date_day_first, candidates={DocumentType(k): v for k, v in candidates.items()})
         return decision.chosen.value
 
     async def cluster(self, vectors: list[Any], names: list[str], types: list[str], confidences: list[float]) -> None:
@@ -876,7 +866,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip", default="", help="stages to skip, e.g. a,b")
     parser.add_argument("--ocr-alone", choices=["workers", "service"], default="workers", help="stage (a)'s set-up (see above)")
     parser.add_argument("--concurrency", type=int, default=None,
-                        help="documents in flight (as `iris batch --concurrency`; default IRIS_CONCURRENCY, 2)")
+                        help="documents in flight (as `iris batch --concurrency`; default IRIS_CONCURRENCY: two per core)")
     parser.add_argument("--latency-reps", type=int, default=5, help="repetitions of the warm single document (0: none)")
     parser.add_argument("--json", type=Path, default=None, help="write every figure here")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (documents, result JSONs)")

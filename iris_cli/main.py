@@ -37,9 +37,10 @@ def cmd_up(args: argparse.Namespace) -> int:
     for svc in services:
         pid = local_stack.start(svc, env=local_prefect_env() if svc.name == "prefect-server" else None)
         print(f"  {svc.name:<16} pid {pid:<8} {svc.url}  log: {svc.log_file}")
+    in_flight = ClientSettings().concurrency
     print(f"thread budget: {available_cores()} cores; each service computes {settings.compute_slots} call(s) at once "
-          f"on {settings.cpu_threads} thread(s) (IRIS_CPU_THREADS); a batch keeps {settings.concurrency} documents in "
-          "flight (IRIS_CONCURRENCY)")
+          f"on {settings.cpu_threads} thread(s) (IRIS_CPU_THREADS); a batch keeps {in_flight} documents in flight "
+          "(IRIS_CONCURRENCY)")
     print(f"waiting up to {args.timeout:.0f}s for the services to load their models ...", flush=True)
     status = local_stack.wait_until_up(services, args.timeout)
     print(render_table(["service", "status"], [[s.name, status.get(s.name, "starting")] for s in services]))

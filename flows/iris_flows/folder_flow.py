@@ -72,9 +72,8 @@ async def _process_one(
                                        embedding=embedding, return_state=True, **options)
     if state.is_completed():
         result = await state.aresult()
-        write_result(item.target, result, full=options.get("full", False))
-        return "succeeded", {"file": str(document), "output": str(item.target), "result": for_output(result, options.get("full", False)),
-                             "embedding": embedding_of(result)}
+        written = write_result(item.target, result, full=options.get("full", False))
+        return "succeeded", {"file": str(document), "output": str(item.target), "result": written, "embedding": embedding_of(result)}
     error = await state.aresult(raise_on_failure=False)
     record = {
         "file": str(document),

@@ -45,9 +45,10 @@ def embedding_path(result_path: Path) -> Path:
     return result_path.with_name(f".{result_path.name.removesuffix('.json')}.embedding.npy")
 
 
-def write_result(path: Path, result: dict[str, Any], full: bool = False) -> None:
+def write_result(path: Path, result: dict[str, Any], full: bool = False) -> dict[str, Any]:
     """The result JSON as a user reads it (`results.for_output`), and the page's vector in its side file first, so
-    a result on disk always has its vector (a crash between the two leaves a vector without a result: redone)."""
+    a result on disk always has its vector (a crash between the two leaves a vector without a result: redone).
+    Returns what was written."""
     vector = embedding_of(result)
     if vector is not None:
         side = embedding_path(path)
@@ -60,7 +61,9 @@ def write_result(path: Path, result: dict[str, Any], full: bool = False) -> None
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-    write_json_atomically(path, for_output(result, full))
+    written = for_output(result, full)
+    write_json_atomically(path, written)
+    return written
 
 
 def stored_embedding(result_path: Path) -> list[float] | None:

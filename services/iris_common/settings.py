@@ -26,14 +26,6 @@ class IrisHomeSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", protected_namespaces=())
 
     iris_home: Path = Field(default_factory=default_iris_home, alias="IRIS_HOME")
-    # documents a batch keeps in flight; 0: two per core (iris_common.threads)
-    concurrency: int = Field(default=0, ge=0, alias="IRIS_CONCURRENCY")
-
-    @model_validator(mode="after")
-    def _documents_in_flight(self) -> "IrisHomeSettings":
-        if self.concurrency == 0:
-            self.concurrency = documents_in_flight()
-        return self
 
     @property
     def state_dir(self) -> Path:
@@ -93,6 +85,14 @@ class ClientSettings(IrisHomeSettings):
     health_check_timeout: float = Field(default=5.0, gt=0, alias="HEALTH_CHECK_TIMEOUT")
     # pages per /embed request in a batch run (0: one request per document, as `process_document` alone does)
     embed_batch_size: int = Field(default=16, ge=0, le=DEFAULT_EMBED_MAX_BATCH, alias="EMBED_BATCH_SIZE")
+    # documents a batch keeps in flight; 0: two per core (iris_common.threads)
+    concurrency: int = Field(default=0, ge=0, alias="IRIS_CONCURRENCY")
+
+    @model_validator(mode="after")
+    def _documents_in_flight(self) -> "ClientSettings":
+        if self.concurrency == 0:
+            self.concurrency = documents_in_flight()
+        return self
 
     @property
     def breaker_state_file(self) -> Path:

@@ -5,7 +5,8 @@ calls on 2 cores read 63.5 receipts/min against 49.8 for one 2-thread call). A s
 `compute_slots` = cores // threads of them at once (the ocr-extractor holds that many engines); further requests
 wait for a slot instead of oversubscribing the cores. A batch keeps more documents in flight than there are
 slots (IRIS_CONCURRENCY, default 2 per core): a document spends much of its time in Prefect's task bookkeeping
-and in HTTP, not in a model, and on 2 cores 60 SROIE receipts took 139 s with 2 in flight and 91 s with 4.
+and in HTTP, not in a model: on 2 cores `iris batch` of 60 SROIE receipts took 139 s with 2 in flight and
+91-112 s with 4 (seven single runs of this session's variants; see the issue-11 notes).
 """
 
 import os
@@ -30,11 +31,6 @@ def compute_slots(threads: int, cores: int | None = None) -> int:
 def documents_in_flight(cores: int | None = None) -> int:
     """The batch's default concurrency: two documents per core (see the module docstring for the measurement)."""
     return 2 * (available_cores() if cores is None else cores)
-
-
-def oversubscribed(slots: int, threads: int, cores: int | None = None) -> bool:
-    cores = available_cores() if cores is None else cores
-    return slots * threads > cores
 
 
 class ComputeSlots:

@@ -172,16 +172,16 @@ def test_source_transform_maps_boxes_to_the_original_image(client, receipt_en):
 
 def test_a_schema_violation_is_gen001_never_returned(client, receipt_en, monkeypatch):
     """Test double (error path only): the extractor is made to produce a malformed date."""
-    from ocr_extractor.api import routes
+    from ocr_extractor import service
 
-    real = routes.extract_document
+    real = service.extract_document
 
     def broken(*args, **kwargs):
         doc = real(*args, **kwargs)
         doc.fields["date"].value = "28/12/2017"  # not ISO 8601
         return doc
 
-    monkeypatch.setattr(routes, "extract_document", broken)
+    monkeypatch.setattr(service, "extract_document", broken)
     reply = client.post("/extract_json", files={"file": ("r.png", receipt_en.png, "image/png")}, data={"document_type": "receipt"})
     assert reply.status_code == 500
     error = reply.json()["error"]

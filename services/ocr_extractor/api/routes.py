@@ -11,7 +11,6 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from pydantic import ValidationError
 
 from iris_common.contract.envelope import Envelope
-from iris_common.contract.error_codes import ErrorCode
 from iris_common.contract.extraction import (
     SCHEMA_VERSIONS,
     DocumentType,
@@ -20,23 +19,20 @@ from iris_common.contract.extraction import (
     OcrResponse,
     OcrResult,
     SchemaList,
-    StructuredDocument,
     SchemaSummary,
     schema_versions,
 )
-from iris_common.contract.routing import ExtractRequest, ExtractResponse, RoutingDecision
-from iris_common.errors import InvalidInput, IrisError
+from iris_common.contract.routing import ExtractRequest, ExtractResponse
+from iris_common.errors import InvalidInput
 from iris_common.web.responses import envelope
 from iris_common.web.uploads import read_pages
 
 from ocr_extractor.api.deps import RuntimeDep, SettingsDep
-from ocr_extractor.core.document import extract_document
-from ocr_extractor.core.geometry import TransformError, as_matrix, document_in_original, ocr_in_original
+from ocr_extractor.core.geometry import TransformError, as_matrix, ocr_in_original
 from ocr_extractor.core.layout import join_pages, mismatches
-from ocr_extractor.core.routing import given_type, route
-from ocr_extractor.core.schemas import UnknownSchemaVersion, field_names, json_schema, schema_errors, schema_id
-from ocr_extractor.core.titles import titled_type
+from ocr_extractor.core.schemas import UnknownSchemaVersion, field_names, json_schema, schema_id
 from ocr_extractor.models.runtime import OcrRuntime
+from ocr_extractor.service import structured_document
 
 router = APIRouter(tags=["ocr"])
 
@@ -135,39 +131,6 @@ def _recognise(runtime: OcrRuntime, pages: list[np.ndarray]) -> tuple[OcrResult,
     return ocr, round(time.perf_counter() - started, 4)
 
 
-class SchemaViolation(IrisError):
-    """An output that breaks its own published schema is a bug in the extractor, never returned silently."""
-
-    code = ErrorCode.GENERAL
-
-
-def _structured(
-    runtime: OcrRuntime, settings: SettingsDep, ocr: OcrResult, threshold: float, transforms: list[Any] | None, *,
-    document_type: DocumentType | None = None, candidates: dict[DocumentType, float] | None = None,
-) -> tuple[StructuredDocument, RoutingDecision]:
-    """The structured document of the given type, or of the candidate type whose schema fills best (core.routing),
-    checked against the type's published schema, with boxes mapped back through `transforms` when given."""
-
-    def extract(doc_type: DocumentType) -> StructuredDocument:
-        return extract_document(ocr, doc_type, confidence_threshold=threshold, default_day_first=settings.date_day_first,
-                                calibration=runtime.calibration)
-
-    if document_type is not None:
-        structured = extract(document_type)
-        decision = given_type(structured)
-    else:
-        structured, decision = route(candidates or {}, extract, titled=titled_type(ocr), type_calibration=runtime.type_calibration)
-    violations = schema_errors(structured)
-    if violations:
-        raise SchemaViolation(
-            f"the {structured.document_type.value} output violates its schema {schema_id(structured.document_type)}",
-            details={"violations": violations[:20], "schema": schema_id(structured.document_type)},
-        )
-    if transforms is not None:
-        structured = document_in_original(structured, transforms)
-    return structured, decision
-
-
 def _joined_pages(pages: list[OcrResult]) -> OcrResult:
     """The document's OCR from its pages' results; each must be as `/ocr` returned it (processed coordinates)."""
     for i, page in enumerate(pages):
@@ -204,8 +167,8 @@ def extract_from_ocr(request: Request, settings: SettingsDep, runtime: RuntimeDe
     transforms = _matrices(body.source_transforms, len(ocr.pages)) if body.source_transforms else None
     threshold = _threshold(body.confidence_threshold, settings.default_confidence_threshold)
     started = time.perf_counter()
-    structured, decision = _structured(runtime, settings, ocr, threshold, transforms, document_type=body.document_type,
-                                       candidates=body.candidates)
+    structured, decision = structured_document(runtime, ocr, threshold, transforms, day_first=settings.date_day_first,
+                                               document_type=body.document_type, candidates=body.candidates)
     result = ExtractResponse(structured_document=structured, routing=decision, pages=len(ocr.pages),
                              timings={"extraction": round(time.perf_counter() - started, 4)})
     warnings = [f"{name}: below the confidence threshold or not found" for name in structured.fields_needing_review]
@@ -244,7 +207,8 @@ def extract_json(
     supplied = _supplied_ocr(ocr, pages)
     ocr_result, ocr_seconds = (supplied, 0.0) if supplied is not None else _recognise(runtime, pages)
     started = time.perf_counter()
-    structured, _ = _structured(runtime, settings, ocr_result, threshold, transforms, document_type=doc_type)
+    structured, _ = structured_document(runtime, ocr_result, threshold, transforms, day_first=settings.date_day_first,
+                                        document_type=doc_type)
     if transforms is not None:
         ocr_result = ocr_in_original(ocr_result, transforms)
     result = ExtractionResult(
