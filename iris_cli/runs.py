@@ -35,14 +35,15 @@ class FailedPhase:
 
 
 async def recent_runs(limit: int = 20) -> list[dict[str, Any]]:
-    """Newest flow runs with state, duration and, for failures, the phase named in the failure message."""
+    """Newest flow runs with state, duration and the phases that failed: a failed document's, or in a batch (which
+    completes when its ledger balances) those of its documents, whose tasks run in the batch's run."""
     async with get_client() as client:
         started = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(not_any_=[StateType.SCHEDULED])))
         runs = await client.read_flow_runs(flow_run_filter=started, sort=FlowRunSort.START_TIME_DESC, limit=limit)
         rows = []
         for run in runs:
             state = run.state
-            failed = await _failed_task_runs(client, run.id) if state and state.type in FAILED_TYPES else []
+            failed = await _failed_task_runs(client, run.id) if state and state.is_final() else []
             rows.append({
                 "id": str(run.id), "name": run.name, "state": state.name if state else "-",
                 "started": run.start_time.isoformat(timespec="seconds") if run.start_time else "-",
@@ -53,7 +54,7 @@ async def recent_runs(limit: int = 20) -> list[dict[str, Any]]:
 
 
 async def _failed_task_runs(client: Any, flow_run_id: UUID) -> list[Any]:
-    """Failed task runs of this flow run or, for a batch run, of its document sub-runs."""
+    """Failed task runs of this flow run and of its sub-runs."""
     ids = [flow_run_id] + [r.id for r in await client.read_flow_runs(
         flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run_id])))]
     return await client.read_task_runs(

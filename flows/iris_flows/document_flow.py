@@ -104,7 +104,29 @@ async def process_document(
     embedding: BatchedEmbedding | None = None,
     full: bool = False,
 ) -> dict[str, Any]:
-    """Scan -> preprocess -> embed -> ocr -> classify -> extract, for a document of one or more pages (PDF, TIFF).
+    """Scan -> preprocess -> embed -> ocr -> classify -> extract, for a document of one or more pages (PDF, TIFF),
+    as a flow run of its own (`iris process`, the `process-document` deployment): see `run_document`."""
+    return await run_document(path, apply_unwarping=apply_unwarping, enhance_quality=enhance_quality,
+                              confidence_threshold=confidence_threshold, document_type=document_type,
+                              publish_artifacts=publish_artifacts, request_id=request_id, embedding=embedding, full=full)
+
+
+async def run_document(
+    path: str,
+    *,
+    apply_unwarping: bool = True,
+    enhance_quality: bool = True,
+    confidence_threshold: float = 0.5,
+    document_type: str | None = None,
+    publish_artifacts: bool = True,
+    request_id: str | None = None,
+    embedding: BatchedEmbedding | None = None,
+    full: bool = False,
+) -> dict[str, Any]:
+    """One document's phase tasks inside the current flow run: `process_document`'s own, or `process_folder`'s
+    (a batch runs its documents' tasks in its own run instead of a subflow run each: on Prefect's SQLite
+    server most subflow starts met a "database is locked" 503 and waited ~2 s for the client's retry,
+    benchmarks/prefect_overhead.py). Raises `PhaseFailed` naming the phase that failed.
 
     Page by page: phase 1 and OCR (phase 5) run for each page in turn, each cached under the page's content key,
     and only one processed page is held at a time. The first page's image is embedded (phase 2); the document is
@@ -114,10 +136,11 @@ async def process_document(
     `document_type` fixes the type for extraction (the classifier still runs and its answer is recorded).
 
     `request_id` and `embedding` are set by `process_folder`: the X-Request-ID its phase-1 look-ahead used for
-    this document, and page 0's vector from a batch /embed call (this run then makes no /embed call of its
-    own and records the batch). Run alone, leave both unset. `full` keeps the OCR lines of every page in the result
+    this document, and page 0's vector from a batch /embed call (no /embed call of its own is then made and
+    the batch is recorded). Run alone, leave both unset. `full` keeps the OCR lines of every page in the result
     (`phases.ocr.result.pages_read`); the returned result always carries the page's embedding, which
-    `results.for_output` leaves out of what is written or printed unless asked."""
+    `results.for_output` leaves out of what is written or printed unless asked. `pipeline_id` is the flow run the
+    tasks ran in."""
     logger = get_run_logger()
     source = Path(path)
     document = source.read_bytes()

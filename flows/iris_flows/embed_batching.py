@@ -1,10 +1,10 @@
 """How `process_folder` embeds a chunk of documents with ONE /embed request instead of one per document.
 
-Phase 1 runs ahead for the chunk (the same `preprocess` task under the key `process_document` computes, so each
+Phase 1 runs ahead for the chunk (the same `preprocess` task under the key `run_document` computes, so each
 document's own phase 1 is then a Prefect cache hit), the processed pages go to ml-embeddings together, and each
-document gets its vector to hand to its `process_document` subflow. Anything that does not work out here
+document gets its vector to hand to its `run_document`. Anything that does not work out here
 (a look-ahead failure, a batch the service rejects) only means fewer vectors: those documents run
-`process_document` the ordinary way, which records their failures (phase, code, request id) exactly as before,
+`run_document` the ordinary way, which records their failures (phase, code, request id) exactly as before,
 and one bad page cannot fail the others in its batch.
 """
 
@@ -23,13 +23,14 @@ from iris_flows.policies import lookahead_options
 from iris_flows.results import BatchedEmbedding
 from iris_flows.tasks import embed_batch, preprocess
 
-# the same task (same source, so the same cache entries) with the look-ahead's single attempt
-_preprocess_ahead_task = preprocess.with_options(**lookahead_options())
+# the same task (same source, so the same cache entries) with the look-ahead's single attempt, named apart so that a
+# failed look-ahead (its document then retries phase 1 on its own) is not read as the document's failed phase
+_preprocess_ahead_task = preprocess.with_options(task_run_name="lookahead-preprocess-{filename}-p{page}", **lookahead_options())
 
 
 @dataclass(frozen=True)
 class Pending:
-    """A found document without a current result: it runs its `process_document` subflow under `request_id`."""
+    """A found document without a current result: its phases run (`run_document`) under `request_id`."""
 
     document: Path
     sha: str
@@ -38,15 +39,15 @@ class Pending:
 
 
 def chunks(items: list[Pending], size: int, first: int) -> list[list[Pending]]:
-    """`first` documents, then `size` at a time. A short first chunk lets the first subflows start after a few
+    """`first` documents, then `size` at a time. A short first chunk lets the first documents start after a few
     look-aheads instead of a whole batch of them; later chunks are looked ahead while earlier ones run."""
     starts = [0, *range(max(1, min(first, size)), len(items), size)]
     return [items[a:b] for a, b in zip(starts, [*starts[1:], len(items)], strict=True) if b > a]
 
 
 async def embed_chunk(chunk: list[Pending], options: dict[str, Any], lanes: asyncio.Semaphore) -> dict[Path, BatchedEmbedding]:
-    """Vectors of the chunk's documents by path; a document left out embeds itself in its subflow. `lanes` bounds
-    the look-ahead's phase-1 calls (apart from the subflows' bound, so it overlaps them)."""
+    """Vectors of the chunk's documents by path; a document left out embeds its own page. `lanes` bounds
+    the look-ahead's phase-1 calls (apart from the documents' bound, so it overlaps them)."""
     models = await model_keys()
     pages = await asyncio.gather(*(_preprocess_ahead(item, options, models, lanes) for item in chunk))
     ready = [(item, page) for item, page in zip(chunk, pages, strict=True) if page is not None]
@@ -57,7 +58,7 @@ async def _preprocess_ahead(item: Pending, options: dict[str, Any], models: dict
     """The processed page, or None when phase 1 did not succeed at the first attempt (see `lookahead_options`)."""
     document = item.document.read_bytes()
     if hashlib.sha256(document).hexdigest() != item.sha:
-        return None  # changed since it was found: its subflow reads and hashes it again
+        return None  # changed since it was found: its own run reads and hashes it again
     key = preprocess_key(item.sha, options["apply_unwarping"], options["enhance_quality"], models)
     async with lanes:
         state = await _preprocess_ahead_task(

@@ -1,10 +1,11 @@
 """`process_folder`: the nightly batch. Every file found ends as succeeded, failed or skipped: the ledger checks it.
 
 Documents without a current result run in chunks of EMBED_BATCH_SIZE: phase 1 runs ahead for a chunk, its pages
-are embedded with ONE /embed request (`embed_batching`), then each document runs its own `process_document`
-subflow with its vector, while the next chunk is looked ahead. EMBED_BATCH_SIZE=0 (or `embed_batch_size=0`)
-embeds per document inside each subflow. `concurrency` bounds the subflows, and the look-ahead's phase-1 calls
-apart from them (a subflow's own phase 1 is then a cache hit, so image-processor still sees at most that many).
+are embedded with ONE /embed request (`embed_batching`), then each document's phase tasks run in this flow run
+(`run_document`, what a `process_document` run does) with its vector, while the next chunk is looked ahead.
+EMBED_BATCH_SIZE=0 (or `embed_batch_size=0`) embeds per document. `concurrency` bounds the documents in flight,
+and the look-ahead's phase-1 calls apart from them (a document's own phase 1 is then a cache hit, so
+image-processor still sees at most that many).
 """
 
 import asyncio
@@ -25,7 +26,7 @@ from prefect.artifacts import (
 
 from iris_common.settings import ClientSettings
 from iris_flows.client import iris_client
-from iris_flows.document_flow import new_request_id, process_document
+from iris_flows.document_flow import PhaseFailed, new_request_id, run_document
 from iris_flows.embed_batching import Pending, chunks, embed_chunk
 from iris_flows.naming import named_after
 from iris_flows.outputs import existing_result, find_documents, output_path, stored_embedding, write_json_atomically, write_result
@@ -36,7 +37,7 @@ from iris_flows.tasks import cluster
 ProgressListener = Callable[[int, int, str, str], None]
 _listeners: list[ProgressListener] = []
 
-# One chunk's pages are preprocessed and embedded while the previous chunk's documents run their subflows;
+# One chunk's pages are preprocessed and embedded while the previous chunk's documents run;
 # also bounds the processed pages held in memory to two chunks.
 CHUNKS_IN_FLIGHT = 2
 
@@ -67,14 +68,19 @@ async def _process_one(
     """Returns (outcome, record) with outcome succeeded / failed; a record holds the result as written (slim unless
     `full`) and the page's vector apart, for the batch's clustering."""
     document = item.document
-    async with gate:
-        state = await process_document(path=str(document), publish_artifacts=False, request_id=item.request_id,
-                                       embedding=embedding, return_state=True, **options)
-    if state.is_completed():
-        result = await state.aresult()
+    try:
+        async with gate:
+            result = await run_document(str(document), publish_artifacts=False, request_id=item.request_id, embedding=embedding,
+                                        **options)
+    except PhaseFailed as exc:  # its task logged the service's error beside the request id
+        get_run_logger().warning("document %s quarantined: %s", document.name, exc)
+        error: BaseException = exc
+    except Exception as exc:  # not a phase's failure (an unreadable file, a bug): recorded as GEN001
+        get_run_logger().exception("document %s failed outside its phases request_id=%s", document.name, item.request_id)
+        error = exc
+    else:
         written = write_result(item.target, result, full=options.get("full", False))
         return "succeeded", {"file": str(document), "output": str(item.target), "result": written, "embedding": embedding_of(result)}
-    error = await state.aresult(raise_on_failure=False)
     record = {
         "file": str(document),
         "content_sha256": item.sha,

@@ -89,7 +89,8 @@ def test_batch_embeds_in_fewer_requests_than_documents_with_the_same_results(
     batched = _batch(inbox, tmp_path / "batched", concurrency=2)
     assert batched.is_completed(), batched.message
     assert _requests(embeddings, "POST /embed") - embed_before == 2  # a first chunk of `concurrency` pages, then 3 (<= 4)
-    assert _requests(processor, "POST /process") - process_before == 5  # phase 1 once per document: the subflow's is a cache hit
+    # phase 1 once per document: the document's own is a cache hit of the look-ahead's
+    assert _requests(processor, "POST /process") - process_before == 5
 
     embed_before = _requests(embeddings, "POST /embed")
     one_by_one = _batch(inbox, tmp_path / "one-by-one", concurrency=2, embed_batch_size=0)
