@@ -10,6 +10,7 @@ image-processor still sees at most that many).
 
 import asyncio
 import hashlib
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -40,6 +41,7 @@ _listeners: list[ProgressListener] = []
 # One chunk's pages are preprocessed and embedded while the previous chunk's documents run;
 # also bounds the processed pages held in memory to two chunks.
 CHUNKS_IN_FLIGHT = 2
+PROGRESS_INTERVAL_SECONDS = 1.0
 
 
 def add_progress_listener(listener: ProgressListener) -> None:
@@ -142,12 +144,17 @@ async def process_folder(
     outcomes: Counter[str] = Counter()
     records: list[tuple[str, dict[str, Any]]] = []
 
+    last_progress = [0.0]
+
     async def settle(document: Path, outcome: str, record: dict[str, Any]) -> None:
         outcomes[outcome] += 1
         records.append((outcome, record))
         done = sum(outcomes.values())
         logger.info("progress %d/%d: %s %s", done, total, document.name, outcome)
-        await aupdate_progress_artifact(progress_id, progress=100.0 * done / max(total, 1))
+        # one API call per PROGRESS_INTERVAL_SECONDS, not per document (a re-run skips hundreds a second)
+        if done == total or time.monotonic() - last_progress[0] >= PROGRESS_INTERVAL_SECONDS:
+            last_progress[0] = time.monotonic()
+            await aupdate_progress_artifact(progress_id, progress=100.0 * done / max(total, 1))
         for listener in _listeners:
             listener(done, total, str(document), outcome)
 
