@@ -23,6 +23,11 @@ class OcrExtractorSettings(ServiceSettings):
     )
     det_limit_side_len: int = Field(default=960, ge=320, le=4000, alias="OCR_DET_LIMIT_SIDE_LEN")
     rec_batch_size: int = Field(default=6, ge=1, le=64, alias="OCR_REC_BATCH_SIZE")
+    # the recognition weights PaddleOCR loads: int8, the wheel's file with its MatMul/Gemm layers quantised by `iris
+    # setup` (iris_models.ocr_weights.REC_INT8), or fp32, the wheel's file as is. On the 60 SROIE receipts
+    # (benchmarks/recogniser_precision.py) int8 read at the same CER (3.35 % vs 3.36 %), field F1 0.950 vs 0.952,
+    # 8 % less time per receipt at 1 thread, 75.2 vs 68.6 receipts/min with two single-thread engines.
+    rec_precision: Literal["fp32", "int8"] = Field(default="int8", alias="OCR_REC_PRECISION")
     # engines in the process, each serving one call at a time on IRIS_CPU_THREADS threads; 0: the thread budget's
     # compute slots, cores // threads (2 cores: 2 x 1 thread read 63.5 receipts/min in process vs 49.8 for 1 x 2
     # threads; each more engine costs ~300 MB)

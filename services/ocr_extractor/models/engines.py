@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from iris_models.ocr_weights import DET, REC, PROVENANCE_FILE, model_dir, ocr_dir
+from iris_models.ocr_weights import DET, PROVENANCE_FILE, REC, REC_PRECISIONS, model_dir, ocr_dir, rec_dir
 from ocr_extractor.core.types import RawLine, RawPage, RawWord
 from ocr_extractor.settings import OcrExtractorSettings
 
@@ -40,14 +40,24 @@ class PaddleEngine:
     """PaddleOCR 3.x on onnxruntime with the PP-OCRv6 small models prepared by `iris_models.ocr_weights`.
 
     PaddleOCR is not documented as thread-safe, so an engine's calls are serialised; the service runs several
-    engines (`EnginePool`, OCR_WORKERS) to read several pages at once."""
+    engines (`EnginePool`, OCR_WORKERS) to read several pages at once. OCR_REC_PRECISION picks the recognition
+    folder: the wheel's fp32 file or the int8 one `iris setup` quantises from it."""
 
     name = "paddle"
 
     def __init__(self, settings: OcrExtractorSettings) -> None:
         self.settings = settings
         self.det_dir = model_dir(settings.models_dir, DET)
-        self.rec_dir = model_dir(settings.models_dir, REC)
+        self.rec_precision, self.rec_note = settings.rec_precision, None
+        if self.rec_precision != "fp32" and not (rec_dir(settings.models_dir, self.rec_precision) / "inference.onnx").is_file() \
+                and (rec_dir(settings.models_dir, "fp32") / "inference.onnx").is_file():
+            # a models folder prepared before the int8 recogniser existed: read on, at fp32, until `iris setup` runs
+            self.rec_note = (f"OCR_REC_PRECISION={self.rec_precision} but {rec_dir(settings.models_dir, self.rec_precision)} "
+                             "is missing (run `iris setup`): the fp32 recogniser is loaded")
+            logger.warning(self.rec_note)
+            self.rec_precision = "fp32"
+        self.rec_spec = REC_PRECISIONS[self.rec_precision]
+        self.rec_dir = rec_dir(settings.models_dir, self.rec_precision)
         for folder in (self.det_dir, self.rec_dir):
             for name in ("inference.onnx", "inference.yml"):
                 if not (folder / name).is_file():
@@ -90,23 +100,31 @@ class PaddleEngine:
             {"role": "text_detection", "backend": "paddleocr/onnxruntime", "model_id": DET.model_name,
              "version": f"paddleocr {_version('paddleocr')}", "path": str(self.det_dir), "weights_source": str(self.det_dir)},
             {"role": "text_recognition", "backend": "paddleocr/onnxruntime", "model_id": REC.model_name,
-             "version": f"paddleocr {_version('paddleocr')}", "path": str(self.rec_dir), "weights_source": str(self.rec_dir)},
+             "precision": self.rec_precision, "version": f"paddleocr {_version('paddleocr')}", "path": str(self.rec_dir),
+             "weights_source": str(self.rec_dir)},
         ]
         source = None
         try:
             import json
 
             provenance = json.loads(provenance_path.read_text())
-            for entry, spec in zip(models, (DET, REC)):
+            for entry, spec in zip(models, (DET, self.rec_spec)):
                 info = provenance["models"][spec.folder]
                 entry.update(sha256=info["sha256"], source=f"{info['source_distribution']}:{info['source_file']}",
                              weights_source=f"{info['source_distribution']}:{info['source_file']} (sha256 {info['sha256'][:12]})")
+                if "transformation" in info:  # made here from the wheel's file
+                    entry.update(source_sha256=info["source_sha256"], transformation=info["transformation"],
+                                 weights_source=f"{info['transformation']['function']} ({info['transformation']['library']}) of "
+                                                f"{info['source_distribution']}:{info['source_file']} (sha256 {info['source_sha256'][:12]})"
+                                                f" -> sha256 {info['sha256'][:12]}")
             source = provenance["models"][DET.folder]["source_distribution"]
         except (OSError, ValueError, KeyError):
             pass
         return {
             "engine": "paddleocr",
             "inference_backend": "onnxruntime",
+            "rec_precision": self.rec_precision,
+            **({"rec_precision_note": self.rec_note} if self.rec_note else {}),
             "models": models,
             "versions": {name: _version(name) for name in ("paddleocr", "paddlex", "onnxruntime", "rapidocr")},
             "weights_source": f"{source} wheel -> {ocr_dir(self.settings.models_dir)}" if source else str(ocr_dir(self.settings.models_dir)),

@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from iris_models.ocr_weights import prepare_ocr_models
+from iris_models.ocr_weights import DET, REC_PRECISIONS, prepare_ocr_models
 from ocr_extractor.core.calibration import Calibration
 
 logger = logging.getLogger(__name__)
@@ -23,8 +23,13 @@ def prepare(models_dir: Path, *, force: bool = False, calibrate_confidence: bool
     """
     result = prepare_ocr_models(models_dir, force=force)
     if calibrate_confidence:
-        result["calibration"] = prepare_calibration(models_dir, force=force or result["changed"], seeds=calibration_seeds,
-                                                    samples_dir=calibration_samples)
+        # refitted when the weights the configured engine reads changed (not when another precision's folder did)
+        from ocr_extractor.settings import OcrExtractorSettings
+
+        precision = OcrExtractorSettings(IRIS_MODELS_DIR=models_dir).rec_precision
+        read = {DET.folder, REC_PRECISIONS[precision].folder}
+        result["calibration"] = prepare_calibration(models_dir, force=force or bool(read & set(result["changed_folders"])),
+                                                    seeds=calibration_seeds, samples_dir=calibration_samples)
     return result
 
 
