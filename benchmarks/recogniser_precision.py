@@ -253,10 +253,12 @@ def main() -> int:
     metrics += [("receipts/min, 2 x 1 thread", "rate2", "{:.1f}"), ("recogniser sha256", "sha256", "{}")]
     base = labels[0]
     print(f"\n{len(docs)} SROIE receipts, OCR of the processed pages; delta = column - {base}")
-    print(f"{'':<30}" + "".join(f"{label:>14}" for label in labels) + "".join(f"{'delta ' + l:>16}" for l in labels[1:]))
+    w = max(14, max(len(label) for label in labels) + 2)
+    dw = max(16, max(len(label) for label in labels) + 8)
+    print(f"{'':<30}" + "".join(f"{label:>{w}}" for label in labels) + "".join(f"{'delta ' + l:>{dw}}" for l in labels[1:]))
     for title, key, fmt in metrics:
         values = [rows[l][key] if key in rows[l] else rows[l]["fields"].get(key) for l in labels]
-        line = f"{title:<30}" + "".join(f"{fmt.format(v) if v is not None else '-':>14}" for v in values)
+        line = f"{title:<30}" + "".join(f"{fmt.format(v) if v is not None else '-':>{w}}" for v in values)
         for v in values[1:]:
             if isinstance(v, float) and isinstance(values[0], float):
                 delta = v - values[0]
@@ -267,7 +269,7 @@ def main() -> int:
                     verdict = " ok" if delta >= F1_BUDGET else " OVER"
                 elif key in ("s_median", "s_mean", "rate2"):
                     verdict = f" {v / values[0] - 1:+.0%}"
-                line += f"{delta:>+12.4f}{verdict:<4}"
+                line += f"{delta:>+{dw - 5}.4f}{verdict:<5}"
         print(line)
     print(f"targets: CER within +{CER_BUDGET * 100:.1f} points, field F1 within {F1_BUDGET}")
     return 0
