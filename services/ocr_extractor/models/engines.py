@@ -80,7 +80,8 @@ class PaddleEngine:
             text_det_limit_side_len=settings.det_limit_side_len,
             text_recognition_batch_size=settings.rec_batch_size,
             engine="onnxruntime",
-            engine_config={"intra_op_num_threads": threads, "inter_op_num_threads": 1},
+            engine_config={"intra_op_num_threads": threads, "inter_op_num_threads": 1,
+                           "enable_cpu_mem_arena": settings.cpu_mem_arena},
         )
         self._lock = threading.Lock()
 
