@@ -57,6 +57,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     for failure in summary["failures"]:
         print(f"FAILED {failure['file']}: {failure.get('message')}", file=sys.stderr)
     print(f"\nresults: {summary['output_dir']}   quarantine: {summary['quarantine_dir']}")
+    print(f"summary: {summary['fields_csv']} (one row per document)   manifest: {summary['manifest']}")
     return 0 if not summary["failures"] else 2
 
 

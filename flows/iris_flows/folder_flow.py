@@ -26,6 +26,7 @@ from prefect.artifacts import (
 )
 
 from iris_common.settings import ClientSettings
+from iris_flows.batch_summary import FIELDS_CSV, Manifest, digest_markdown, write_fields_csv
 from iris_flows.client import iris_client
 from iris_flows.document_flow import PhaseFailed, new_request_id, run_document
 from iris_flows.embed_batching import Pending, chunks, embed_chunk
@@ -145,10 +146,12 @@ async def process_folder(
     records: list[tuple[str, dict[str, Any]]] = []
 
     last_progress = [0.0]
+    manifest = Manifest(out)
 
     async def settle(document: Path, outcome: str, record: dict[str, Any]) -> None:
         outcomes[outcome] += 1
         records.append((outcome, record))
+        manifest.add(outcome, record)
         done = sum(outcomes.values())
         logger.info("progress %d/%d: %s %s", done, total, document.name, outcome)
         # one API call per PROGRESS_INTERVAL_SECONDS, not per document (a re-run skips hundreds a second)
@@ -175,19 +178,23 @@ async def process_folder(
                     logger.exception("embedding a chunk of %d documents together failed; they embed one by one", len(chunk))
             await asyncio.gather(*(run(item, embeddings.get(item.document)) for item in chunk))
 
-    pending: list[Pending] = []
-    for document in documents:
-        try:
-            checked = _skipped_or_pending(document, source, out)
-        except Exception as exc:
-            await settle(document, *_unaccounted(document, exc))
-            continue
-        if isinstance(checked, Pending):
-            pending.append(checked)
-        else:
-            await settle(document, *checked)
-    batches = chunks(pending, batch_size, first=concurrency) if batch_size else [pending]
-    await asyncio.gather(*(run_chunk(chunk) for chunk in batches))
+    with manifest:
+        pending: list[Pending] = []
+        for document in documents:
+            try:
+                checked = _skipped_or_pending(document, source, out)
+            except Exception as exc:
+                await settle(document, *_unaccounted(document, exc))
+                continue
+            if isinstance(checked, Pending):
+                pending.append(checked)
+            else:
+                await settle(document, *checked)
+        batches = chunks(pending, batch_size, first=concurrency) if batch_size else [pending]
+        await asyncio.gather(*(run_chunk(chunk) for chunk in batches))
+    fields_csv = write_fields_csv(manifest.path, manifest.dir / FIELDS_CSV)
+    await acreate_markdown_artifact(markdown=digest_markdown(manifest.path), key="batch-summary",
+                                    description=f"documents per type, failures by phase and code, slowest documents; {fields_csv}")
 
     clusters = await _cluster_batch(records, cluster_k)
     ledger = {"found": total, "succeeded": outcomes["succeeded"], "failed": outcomes["failed"], "skipped": outcomes["skipped"]}
@@ -203,7 +210,7 @@ async def process_folder(
     if not ledger["balanced"]:
         raise LedgerMismatch(f"ledger does not balance: {ledger}")
     return {"ledger": ledger, "output_dir": str(out), "quarantine_dir": str(quarantine), "clusters": clusters,
-            "failures": failures}
+            "failures": failures, "manifest": str(manifest.path), "fields_csv": str(fields_csv)}
 
 
 async def _cluster_batch(records: list[tuple[str, dict[str, Any]]], k: int | None) -> dict[str, Any] | None:

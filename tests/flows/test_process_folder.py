@@ -1,6 +1,7 @@
 """process_folder: outputs, quarantine, skip-on-rerun, the ledger and batched embedding, against the real services."""
 
 import asyncio
+import csv
 import json
 from pathlib import Path
 
@@ -54,6 +55,16 @@ def test_batch_writes_outputs_quarantines_failures_and_skips_finished_documents(
     assert receipt["final_extraction"]["fields"] and receipt["routing"]["chosen"] == receipt["document_type"]
     vector = np.load(outbox / "a" / ".receipt.png.embedding.npy")
     assert vector.dtype == np.float32 and vector.shape == (receipt["phases"]["embed"]["result"]["dimension"],)
+    # the spreadsheet summary: one row per document found, the receipt's fields with their confidences
+    with open(summary["fields_csv"], newline="", encoding="utf-8") as handle:
+        rows = {Path(r["file"]).name: r for r in csv.DictReader(handle)}
+    assert set(rows) == {"receipt.png", "invoice.png", "broken.jpg"}
+    assert rows["broken.jpg"]["outcome"] == "failed" and rows["broken.jpg"]["error_code"] == "VAL001"
+    name, field = next((n, f) for n, f in receipt["final_extraction"]["fields"].items() if f.get("value") is not None)
+    assert rows["receipt.png"]["document_type"] == receipt["document_type"]
+    assert rows["receipt.png"][name] == str(field["value"])
+    assert float(rows["receipt.png"][f"{name}_confidence"]) == round(field["confidence"], 3)
+    assert len(Path(summary["manifest"]).read_text().splitlines()) == 3
 
     again = _batch(inbox, outbox, concurrency=2).result()
     assert again["ledger"] == {"found": 3, "succeeded": 0, "failed": 1, "skipped": 2, "balanced": True}
