@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from prefect import flow, get_run_logger
 from prefect.artifacts import (
     acreate_markdown_artifact,
@@ -24,6 +25,7 @@ from prefect.artifacts import (
     acreate_table_artifact,
     aupdate_progress_artifact,
 )
+from prefect.utilities.annotations import quote
 
 from iris_common.settings import ClientSettings
 from iris_flows.batch_summary import FIELDS_CSV, Manifest, digest_markdown, write_fields_csv
@@ -32,7 +34,7 @@ from iris_flows.document_flow import PhaseFailed, new_request_id, run_document
 from iris_flows.embed_batching import Pending, chunks, embed_chunk
 from iris_flows.naming import named_after
 from iris_flows.outputs import existing_result, find_documents, output_path, stored_embedding, write_json_atomically, write_result
-from iris_flows.policies import flow_options
+from iris_flows.policies import flow_options, phase_key
 from iris_flows.results import PIPELINE_VERSION, BatchedEmbedding, embedding_of, for_output
 from iris_flows.tasks import cluster
 
@@ -215,7 +217,8 @@ async def process_folder(
 
 async def _cluster_batch(records: list[tuple[str, dict[str, Any]]], k: int | None) -> dict[str, Any] | None:
     """Cluster every document with an embedding (new and skipped alike); publish each cluster and the new-type candidates."""
-    kept = [r for o, r in records if o in ("succeeded", "skipped") and r.get("embedding")]
+    # in file order, so that the same batch is the same request (and, run again, a cache hit of the cluster task)
+    kept = sorted((r for o, r in records if o in ("succeeded", "skipped") and r.get("embedding")), key=lambda r: r["file"])
     if len(kept) < 2:
         return None
     embeddings = [r["embedding"] for r in kept]
@@ -223,8 +226,12 @@ async def _cluster_batch(records: list[tuple[str, dict[str, Any]]], k: int | Non
     names = [Path(f).name for f, _ in docs]
     types = [str(res.get("document_type")) for _, res in docs]
     confidences = [float((res.get("phases", {}).get("classify", {}).get("result") or {}).get("confidence", 1.0)) for _, res in docs]
-    outcome = await cluster(embeddings, k, request_id=f"iris-batch-{uuid.uuid4().hex[:12]}",
-                            describe={"names": names, "types": types, "confidences": confidences})
+    describe = {"names": names, "types": types, "confidences": confidences}
+    info = await iris_client().info("ml-embeddings")
+    vectors = hashlib.sha256(np.asarray(embeddings, dtype=np.float32).tobytes()).hexdigest()
+    key = phase_key(vectors, "cluster", {"k": k, "describe": describe},
+                    info.get("models") if info else {"unreachable": uuid.uuid4().hex})
+    outcome = await cluster(quote(embeddings), k, phase_key=key, request_id=f"iris-batch-{uuid.uuid4().hex[:12]}", describe=describe)
     data = outcome["data"]
     labels = data["labels"]
     rows = [{"cluster": c["cluster"], "size": c["size"], "majority_type": c["majority_type"], "types": c["types"],
