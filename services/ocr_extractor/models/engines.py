@@ -239,8 +239,13 @@ class EnginePool:
     def describe(self) -> dict[str, Any]:
         return {**self.engines[0].describe(), "workers": len(self.engines)}
 
+    def warm_up(self) -> None:
+        """One small page through every engine: the first inference allocates buffers and would otherwise slow
+        the first requests."""
+        for engine in self.engines:
+            engine.recognize(np.full((64, 256, 3), 255, dtype=np.uint8))
 
-def build_engine(settings: OcrExtractorSettings) -> OcrEngine:
-    """The configured engine, or a pool of `settings.engine_count` of them."""
-    engines = [ENGINES[settings.ocr_engine](settings) for _ in range(settings.engine_count)]
-    return engines[0] if len(engines) == 1 else EnginePool(engines)
+
+def build_engine(settings: OcrExtractorSettings) -> EnginePool:
+    """A pool of `settings.engine_count` engines of the configured kind (one is a pool of one)."""
+    return EnginePool([ENGINES[settings.ocr_engine](settings) for _ in range(settings.engine_count)])

@@ -53,10 +53,9 @@ class OcrRuntime:
             self.type_calibration, self.type_calibration_error = None, f"{type(exc).__name__}: {exc}"
             logger.warning("document-type calibration not loaded: %s", self.type_calibration_error)
         try:
-            self.engine = build_engine(self.settings)
-            # one warm-up call per engine: the first inference allocates buffers and would otherwise slow the first request
-            for engine in getattr(self.engine, "engines", [self.engine]):
-                engine.recognize(np.full((64, 256, 3), 255, dtype=np.uint8))
+            pool = build_engine(self.settings)
+            pool.warm_up()
+            self.engine = pool
             self.error = None
         except Exception as exc:  # noqa: BLE001 - any failure must become a health report, not a crash
             self.engine = None
