@@ -39,7 +39,9 @@ def manifest_row(outcome: str, record: dict[str, Any]) -> dict[str, Any]:
             fields[name] = {"value": field.get("value"), "confidence": field.get("confidence"),
                             "needs_review": bool(field.get("needs_review", False))}
     type_review = bool(result.get("document_type_needs_review"))
+    classify = ((result.get("phases") or {}).get("classify") or {}).get("result") or {}
     return row | {"document_type": result.get("document_type"), "type_needs_review": type_review,
+                  "classify_confidence": classify.get("confidence"),
                   "needs_review": type_review or any(f["needs_review"] for f in fields.values()),
                   "pages": result.get("page_count"), "seconds": result.get("total_processing_time"), "fields": fields}
 

@@ -28,12 +28,21 @@ from prefect.artifacts import (
 from prefect.utilities.annotations import quote
 
 from iris_common.settings import ClientSettings
-from iris_flows.batch_summary import FIELDS_CSV, Manifest, digest_markdown, write_fields_csv
+from iris_flows.batch_summary import FIELDS_CSV, Manifest, digest_markdown, read_manifest, write_fields_csv
 from iris_flows.client import iris_client
 from iris_flows.document_flow import PhaseFailed, new_request_id, run_document
 from iris_flows.embed_batching import Pending, chunks, embed_chunk
 from iris_flows.naming import named_after
-from iris_flows.outputs import existing_result, find_documents, output_path, stored_embedding, write_json_atomically, write_result
+from iris_flows.outputs import (
+    embedding_path,
+    existing_result,
+    find_documents,
+    output_path,
+    stored_embedding,
+    write_embedding,
+    write_json_atomically,
+    write_result,
+)
 from iris_flows.policies import flow_options, phase_key
 from iris_flows.results import PIPELINE_VERSION, BatchedEmbedding, embedding_of, for_output
 from iris_flows.tasks import cluster
@@ -61,8 +70,9 @@ def _skipped_or_pending(document: Path, input_dir: Path, output_dir: Path) -> tu
     target = output_path(output_dir, input_dir, document)
     sha = hashlib.sha256(document.read_bytes()).hexdigest()
     if (previous := existing_result(target, sha, PIPELINE_VERSION)) is not None:
-        vector = embedding_of(previous) or stored_embedding(target)
-        return "skipped", {"file": str(document), "output": str(target), "result": for_output(previous), "embedding": vector}
+        if (vector := embedding_of(previous)) is not None and not embedding_path(target).is_file():
+            write_embedding(target, vector)  # a result written with its vector inside (--full, or before side files)
+        return "skipped", {"file": str(document), "output": str(target), "result": for_output(previous)}
     return Pending(document, sha, target, new_request_id(sha))
 
 
@@ -71,7 +81,7 @@ async def _process_one(
     embedding: BatchedEmbedding | None,
 ) -> tuple[str, dict[str, Any]]:
     """Returns (outcome, record) with outcome succeeded / failed; a record holds the result as written (slim unless
-    `full`) and the page's vector apart, for the batch's clustering."""
+    `full`; its page's vector is in the side file beside it, where the batch's clustering reads it)."""
     document = item.document
     try:
         async with gate:
@@ -85,7 +95,7 @@ async def _process_one(
         error = exc
     else:
         written = write_result(item.target, result, full=options.get("full", False))
-        return "succeeded", {"file": str(document), "output": str(item.target), "result": written, "embedding": embedding_of(result)}
+        return "succeeded", {"file": str(document), "output": str(item.target), "result": written}
     record = {
         "file": str(document),
         "content_sha256": item.sha,
@@ -145,15 +155,16 @@ async def process_folder(
     gate, lanes = asyncio.Semaphore(max(1, concurrency)), asyncio.Semaphore(max(1, concurrency))
     in_flight = asyncio.Semaphore(CHUNKS_IN_FLIGHT)
     outcomes: Counter[str] = Counter()
-    records: list[tuple[str, dict[str, Any]]] = []
+    failures: list[dict[str, Any]] = []  # only these stay in memory: a settled document's record goes to the manifest
 
     last_progress = [0.0]
     manifest = Manifest(out)
 
     async def settle(document: Path, outcome: str, record: dict[str, Any]) -> None:
         outcomes[outcome] += 1
-        records.append((outcome, record))
         manifest.add(outcome, record)
+        if outcome == "failed":
+            failures.append(record["error"] | {"file": record["file"]})
         done = sum(outcomes.values())
         logger.info("progress %d/%d: %s %s", done, total, document.name, outcome)
         # one API call per PROGRESS_INTERVAL_SECONDS, not per document (a re-run skips hundreds a second)
@@ -198,11 +209,10 @@ async def process_folder(
     await acreate_markdown_artifact(markdown=digest_markdown(manifest.path), key="batch-summary",
                                     description=f"documents per type, failures by phase and code, slowest documents; {fields_csv}")
 
-    clusters = await _cluster_batch(records, cluster_k)
+    clusters = await _cluster_batch(manifest.path, cluster_k)
     ledger = {"found": total, "succeeded": outcomes["succeeded"], "failed": outcomes["failed"], "skipped": outcomes["skipped"]}
     ledger["balanced"] = ledger["found"] == ledger["succeeded"] + ledger["failed"] + ledger["skipped"]
     await acreate_table_artifact(table=[ledger], key="batch-ledger", description="files found = succeeded + failed + skipped")
-    failures = [r["error"] | {"file": r["file"]} for o, r in records if o == "failed"]
     if failures:
         await acreate_table_artifact(
             table=[{k: f.get(k) for k in ("file", "phase", "code", "request_id", "message")} for f in failures],
@@ -215,23 +225,25 @@ async def process_folder(
             "failures": failures, "manifest": str(manifest.path), "fields_csv": str(fields_csv)}
 
 
-async def _cluster_batch(records: list[tuple[str, dict[str, Any]]], k: int | None) -> dict[str, Any] | None:
-    """Cluster every document with an embedding (new and skipped alike); publish each cluster and the new-type candidates."""
+async def _cluster_batch(manifest: Path, k: int | None) -> dict[str, Any] | None:
+    """Cluster every document with an embedding (new and skipped alike), the vectors read from their side files
+    as the manifest lists them; publish each cluster and the new-type candidates."""
     # in file order, so that the same batch is the same request (and, run again, a cache hit of the cluster task)
-    kept = sorted((r for o, r in records if o in ("succeeded", "skipped") and r.get("embedding")), key=lambda r: r["file"])
+    rows = sorted((r for r in read_manifest(manifest) if r["outcome"] in ("succeeded", "skipped") and r.get("output")),
+                  key=lambda r: r["file"])
+    kept = [(r, vector) for r in rows if (vector := stored_embedding(Path(r["output"]))) is not None]
     if len(kept) < 2:
         return None
-    embeddings = [r["embedding"] for r in kept]
-    docs = [(r["file"], r["result"]) for r in kept]
-    names = [Path(f).name for f, _ in docs]
-    types = [str(res.get("document_type")) for _, res in docs]
-    confidences = [float((res.get("phases", {}).get("classify", {}).get("result") or {}).get("confidence", 1.0)) for _, res in docs]
+    vectors = np.stack([vector for _, vector in kept]).astype(np.float32)
+    names = [Path(r["file"]).name for r, _ in kept]
+    types = [str(r.get("document_type")) for r, _ in kept]
+    confidences = [float(r["classify_confidence"] if r.get("classify_confidence") is not None else 1.0) for r, _ in kept]
     describe = {"names": names, "types": types, "confidences": confidences}
     info = await iris_client().info("ml-embeddings")
-    vectors = hashlib.sha256(np.asarray(embeddings, dtype=np.float32).tobytes()).hexdigest()
-    key = phase_key(vectors, "cluster", {"k": k, "describe": describe},
+    key = phase_key(hashlib.sha256(vectors.tobytes()).hexdigest(), "cluster", {"k": k, "describe": describe},
                     info.get("models") if info else {"unreachable": uuid.uuid4().hex})
-    outcome = await cluster(quote(embeddings), k, phase_key=key, request_id=f"iris-batch-{uuid.uuid4().hex[:12]}", describe=describe)
+    outcome = await cluster(quote(vectors.tolist()), k, phase_key=key, request_id=f"iris-batch-{uuid.uuid4().hex[:12]}",
+                            describe=describe)
     data = outcome["data"]
     labels = data["labels"]
     rows = [{"cluster": c["cluster"], "size": c["size"], "majority_type": c["majority_type"], "types": c["types"],

@@ -45,31 +45,36 @@ def embedding_path(result_path: Path) -> Path:
     return result_path.with_name(f".{result_path.name.removesuffix('.json')}.embedding.npy")
 
 
+def write_embedding(result_path: Path, vector: list[float] | np.ndarray) -> None:
+    """The page's vector, float32, in its hidden side file beside `result_path` (written atomically)."""
+    side = embedding_path(result_path)
+    side.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f"{side.name}.", suffix=".tmp", dir=side.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.save(handle, np.asarray(vector, dtype=np.float32))
+        os.replace(tmp, side)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def write_result(path: Path, result: dict[str, Any], full: bool = False) -> dict[str, Any]:
     """The result JSON as a user reads it (`results.for_output`), and the page's vector in its side file first, so
     a result on disk always has its vector (a crash between the two leaves a vector without a result: redone).
     Returns what was written."""
     vector = embedding_of(result)
     if vector is not None:
-        side = embedding_path(path)
-        side.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f"{side.name}.", suffix=".tmp", dir=side.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                np.save(handle, np.asarray(vector, dtype=np.float32))
-            os.replace(tmp, side)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_embedding(path, vector)
     written = for_output(result, full)
     write_json_atomically(path, written)
     return written
 
 
-def stored_embedding(result_path: Path) -> list[float] | None:
-    """The vector written beside a result, or None when there is none (a result written before side files)."""
+def stored_embedding(result_path: Path) -> np.ndarray | None:
+    """The float32 vector written beside a result, or None when there is none (a result written before side files)."""
     try:
-        return np.load(embedding_path(result_path)).astype(float).tolist()
+        return np.load(embedding_path(result_path))
     except (OSError, ValueError):
         return None
 

@@ -1,6 +1,9 @@
-"""What a result JSON holds (`results.for_output`): pure, no services."""
+"""What a result JSON holds (`results.for_output`) and what a skipped result leaves beside it: no services."""
 
 import copy
+from pathlib import Path
+
+import pytest
 
 from iris_flows.results import embedding_of, for_output
 
@@ -35,3 +38,25 @@ def test_the_full_result_keeps_the_vector_and_the_ocr_lines() -> None:
     assert full["phases"]["embed"]["result"]["embedding"] == [0.1, 0.2, 0.3]
     assert full["phases"]["ocr"]["result"]["pages_read"][0]["lines"][0]["text"] == "TOTAL 9.99"
     assert "structured_document" not in full["phases"]["extract"]["result"]
+
+
+def test_a_skipped_result_with_its_vector_inside_gets_the_side_file_the_clustering_reads(tmp_path: Path) -> None:
+    import hashlib
+    import json
+
+    from iris_flows.folder_flow import _skipped_or_pending
+    from iris_flows.outputs import stored_embedding
+    from iris_flows.results import PIPELINE_VERSION
+
+    inbox, outbox = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    scan = inbox / "old.png"
+    scan.write_bytes(b"a scan written before side files")
+    previous = {"content_sha256": hashlib.sha256(scan.read_bytes()).hexdigest(), "pipeline_version": PIPELINE_VERSION,
+                "phases": {"embed": {"status": "completed", "processing_time": 0.1, "result": {"embedding": [0.6, 0.8]}}}}
+    (outbox / "old.png.json").parent.mkdir(parents=True)
+    (outbox / "old.png.json").write_text(json.dumps(previous))
+    outcome, record = _skipped_or_pending(scan, inbox, outbox)  # type: ignore[misc]
+    assert outcome == "skipped" and "embedding" not in record["result"]["phases"]["embed"]["result"]
+    vector = stored_embedding(outbox / "old.png.json")
+    assert vector is not None and vector.dtype == "float32" and vector.tolist() == pytest.approx([0.6, 0.8])
