@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 
 def service_pids(home: Path) -> dict[str, int]:
@@ -61,3 +62,14 @@ def machine_busy_seconds() -> float | None:
         return None
     ticks = [int(v) for v in first[1:9]]  # user nice system idle iowait irq softirq steal
     return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def stop_workers(tasks: Any, procs: list[Any], timeout: float = 30.0) -> None:
+    """End worker processes that read their jobs from `tasks` until a None: one None each, then join (kill the
+    ones that outlast `timeout`)."""
+    for _ in procs:
+        tasks.put(None)
+    for proc in procs:
+        proc.join(timeout=timeout)
+        if proc.is_alive():
+            proc.kill()

@@ -89,7 +89,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import cpu_seconds, machine_busy_seconds, proc_kb, reset_peak, service_pids  # noqa: E402
+from _measure import cpu_seconds, machine_busy_seconds, proc_kb, reset_peak, service_pids, stop_workers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -319,12 +319,7 @@ def ocr_alone(sets: list[DocSet], home: Path, mode: str) -> list[StageRun]:
             runs.append(run)
             print(f"(a) {docset.name}: {run.documents} documents in {run.seconds:.1f} s = {run.docs_per_min:.1f}/min", flush=True)
     finally:
-        for _ in procs:
-            tasks.put(None)
-        for proc in procs:
-            proc.join(timeout=30)
-            if proc.is_alive():
-                proc.kill()
+        stop_workers(tasks, procs)
     return runs
 
 

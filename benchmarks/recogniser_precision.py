@@ -40,6 +40,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _measure import stop_workers  # noqa: E402
+
 DATA = ROOT.parent / "shared" / "data"
 SROIE = DATA / "sroie"
 THRESHOLD = 0.5
@@ -89,12 +92,7 @@ def run_workers(models_dir: str, precision: str, pages: list[str], workers: int)
             out[index] = value
         wall = time.perf_counter() - started
     finally:
-        for _ in procs:
-            tasks.put(None)
-        for proc in procs:
-            proc.join(timeout=30)
-            if proc.is_alive():
-                proc.kill()
+        stop_workers(tasks, procs)
     return out, wall, described
 
 
