@@ -6,9 +6,11 @@ import sys
 from pathlib import Path
 
 from iris_common.settings import ClientSettings
+from iris_flows.settings import BatchSettings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-PROCESS_DEPLOYMENTS = ("process-document", "nightly-batch")
+PROCESS_DEPLOYMENTS = ("process-document", "process-documents", "nightly-batch")
+ZOMBIE_AUTOMATION = PROJECT_DIR / "deployments" / "automations" / "crash-zombie-runs.yaml"
 DOCKER_DEPLOYMENTS = ("process-document-docker", "nightly-batch-docker")
 
 
@@ -29,19 +31,33 @@ def deployment_env(pool: str, docker_pool: str | None = None) -> dict[str, str]:
         "ML_EMBEDDINGS_URL": settings.url("ml-embeddings"),
         "ML_CLASSIFIER_URL": settings.url("ml-classifier"),
         "OCR_EXTRACTOR_URL": settings.url("ocr-extractor"),
+        "IRIS_DISPATCH": "local",  # the nightly batch in one run; process-documents/process-documents fans it out
+        "IRIS_DOCUMENTS_PER_RUN": "8",
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",  # what the zombie automation watches
     }
     return {**defaults, **{k: os.environ[k] for k in defaults if os.environ.get(k)}, "IRIS_WORK_POOL": pool}
 
 
-def deploy(pool: str, *, docker_pool: str | None = None) -> int:
-    """Create the process pool (and the Docker pool when asked), then deploy from prefect.yaml."""
+def deploy(pool: str, *, docker_pool: str | None = None, document_runs: int = 2) -> int:
+    """Create the process pool (and the Docker pool when asked), the global concurrency limit of a fanned-out
+    batch's runs (`document_runs` at once) and the automation that marks dead runs Crashed, then deploy from
+    prefect.yaml. What exists already is left as it is."""
     env = {**os.environ, **deployment_env(pool, docker_pool)}
     prefect = [sys.executable, "-m", "prefect", "--no-prompt"]
+
+    def missing(*inspect: str) -> bool:
+        return subprocess.run([*prefect, *inspect], env=env, capture_output=True, text=True).returncode != 0
+
     pools = [(pool, "process")] + ([(docker_pool, "docker")] if docker_pool else [])
     for name, kind in pools:
-        inspect = subprocess.run([*prefect, "work-pool", "inspect", name], env=env, capture_output=True, text=True)
-        if inspect.returncode != 0:
+        if missing("work-pool", "inspect", name):
             subprocess.run([*prefect, "work-pool", "create", name, "--type", kind], env=env, check=True)
+    limit = BatchSettings().document_runs_limit
+    if missing("gcl", "inspect", limit):
+        subprocess.run([*prefect, "gcl", "create", limit, "--limit", str(document_runs)], env=env, check=True)
+    automations = subprocess.run([*prefect, "automation", "ls"], env=env, capture_output=True, text=True).stdout
+    if "iris-crash-zombie-runs" not in automations:
+        subprocess.run([*prefect, "automation", "create", "--from-file", str(ZOMBIE_AUTOMATION)], env=env, check=True)
     Path(env["IRIS_INBOX"]).mkdir(parents=True, exist_ok=True)
     Path(env["IRIS_OUTBOX"]).mkdir(parents=True, exist_ok=True)
     names = [*PROCESS_DEPLOYMENTS, *(DOCKER_DEPLOYMENTS if docker_pool else ())]

@@ -93,7 +93,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         return 1
     from iris_cli.deploy import deploy
 
-    code = deploy(args.pool, docker_pool=args.docker_pool)
+    code = deploy(args.pool, docker_pool=args.docker_pool, document_runs=args.document_runs)
     if code == 0:
         print(f"deployed; start a worker with: prefect worker start --pool {args.pool}")
     return code
@@ -136,6 +136,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     d = sub.add_parser("deploy", help="create the work pool and the deployments of prefect.yaml")
     d.add_argument("--pool", default="iris-process", help="process work pool name")
     d.add_argument("--docker-pool", default=None, help="also deploy the Docker variants to this Docker work pool")
+    d.add_argument("--document-runs", type=int, default=2,
+                   help="flow runs a fanned-out batch keeps in flight across all workers (the global concurrency limit; default 2)")
     d.set_defaults(func=cmd_deploy)
 
     lg = sub.add_parser("logs", help="logs of the failed phase(s) of a run, from the Prefect API")

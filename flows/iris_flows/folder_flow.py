@@ -30,21 +30,13 @@ from prefect.utilities.annotations import quote
 from iris_common.settings import ClientSettings
 from iris_flows.batch_summary import FIELDS_CSV, Manifest, digest_markdown, read_manifest, write_fields_csv
 from iris_flows.client import iris_client
-from iris_flows.document_flow import PhaseFailed, new_request_id, run_document
-from iris_flows.embed_batching import Pending, chunks, embed_chunk
+from iris_flows.chunk_flow import CLAIMED, Settled, pending_or_skipped, run_chunk, unaccounted
+from iris_flows.embed_batching import Pending, chunks
+from iris_flows.fanout import FanOut
 from iris_flows.naming import named_after
-from iris_flows.outputs import (
-    embedding_path,
-    existing_result,
-    find_documents,
-    output_path,
-    stored_embedding,
-    write_embedding,
-    write_json_atomically,
-    write_result,
-)
+from iris_flows.outputs import find_documents, stored_embedding
 from iris_flows.policies import flow_options, phase_key
-from iris_flows.results import PIPELINE_VERSION, BatchedEmbedding, embedding_of, for_output
+from iris_flows.settings import LOCAL, BatchSettings
 from iris_flows.tasks import cluster
 
 ProgressListener = Callable[[int, int, str, str], None]
@@ -65,59 +57,6 @@ class LedgerMismatch(RuntimeError):
     pass
 
 
-def _skipped_or_pending(document: Path, input_dir: Path, output_dir: Path) -> tuple[str, dict[str, Any]] | Pending:
-    """("skipped", record) when the output already holds this content's result for this pipeline version."""
-    target = output_path(output_dir, input_dir, document)
-    sha = hashlib.sha256(document.read_bytes()).hexdigest()
-    if (previous := existing_result(target, sha, PIPELINE_VERSION)) is not None:
-        if (vector := embedding_of(previous)) is not None and not embedding_path(target).is_file():
-            write_embedding(target, vector)  # a result written with its vector inside (--full, or before side files)
-        return "skipped", {"file": str(document), "output": str(target), "result": for_output(previous)}
-    return Pending(document, sha, target, new_request_id(sha))
-
-
-async def _process_one(
-    item: Pending, input_dir: Path, quarantine_dir: Path, options: dict[str, Any], gate: asyncio.Semaphore,
-    embedding: BatchedEmbedding | None,
-) -> tuple[str, dict[str, Any]]:
-    """Returns (outcome, record) with outcome succeeded / failed; a record holds the result as written (slim unless
-    `full`; its page's vector is in the side file beside it, where the batch's clustering reads it)."""
-    document = item.document
-    try:
-        async with gate:
-            result = await run_document(str(document), publish_artifacts=False, request_id=item.request_id, embedding=embedding,
-                                        **options)
-    except PhaseFailed as exc:  # its task logged the service's error beside the request id
-        get_run_logger().warning("document %s quarantined: %s", document.name, exc)
-        error: BaseException = exc
-    except Exception as exc:  # not a phase's failure (an unreadable file, a bug): recorded as GEN001
-        get_run_logger().exception("document %s failed outside its phases request_id=%s", document.name, item.request_id)
-        error = exc
-    else:
-        written = write_result(item.target, result, full=options.get("full", False))
-        return "succeeded", {"file": str(document), "output": str(item.target), "result": written}
-    record = {
-        "file": str(document),
-        "content_sha256": item.sha,
-        "pipeline_version": PIPELINE_VERSION,
-        "phase": getattr(error, "phase", None),
-        "page": getattr(error, "page", None),
-        "code": getattr(error, "code", "GEN001"),
-        "request_id": getattr(error, "request_id", None),
-        "message": str(error),
-        "details": getattr(error, "details", {}),
-    }
-    quarantined = output_path(quarantine_dir, input_dir, document).with_suffix(".error.json")
-    write_json_atomically(quarantined, record)
-    return "failed", {"file": str(document), "output": str(quarantined), "error": record}
-
-
-def _unaccounted(document: Path, exc: Exception) -> tuple[str, dict[str, Any]]:
-    """An I/O error on one file must not lose the others, nor go unaccounted."""
-    get_run_logger().exception("document %s failed outside the pipeline", document)
-    return "failed", {"file": str(document), "error": {"code": "GEN001", "message": f"{type(exc).__name__}: {exc}"}}
-
-
 @flow(name="process-folder", flow_run_name=named_after("batch", "input_dir"), **flow_options())
 async def process_folder(
     input_dir: str,
@@ -131,12 +70,17 @@ async def process_folder(
     confidence_threshold: float = 0.5,
     embed_batch_size: int | None = None,
     full_results: bool = False,
+    dispatch: str | None = None,
+    documents_per_run: int | None = None,
 ) -> dict[str, Any]:
     """`embed_batch_size`: pages per /embed request (None: EMBED_BATCH_SIZE, default 16; 0: one per document).
     `concurrency`: documents in flight (None: IRIS_CONCURRENCY, default two per core; the services bound their own
     computations at once: iris_common.threads).
     `full_results`: each result JSON also holds the page's embedding and the OCR lines of every page (by default
-    they are left out: the vector goes to a hidden side file beside the result, the lines are not kept)."""
+    they are left out: the vector goes to a hidden side file beside the result, the lines are not kept).
+    `dispatch`: "local" (None: IRIS_DISPATCH, default local) runs the documents' tasks in this flow run;
+    "<flow>/<deployment>" fans them out, `documents_per_run` (None: IRIS_DOCUMENTS_PER_RUN) per flow run of that
+    deployment, to its work pool (`fanout`)."""
     logger = get_run_logger()
     source, out = Path(input_dir), Path(output_dir)
     if not source.is_dir():
@@ -174,37 +118,59 @@ async def process_folder(
         for listener in _listeners:
             listener(done, total, str(document), outcome)
 
-    async def run(item: Pending, embedding: BatchedEmbedding | None) -> None:
-        try:
-            outcome, record = await _process_one(item, source, quarantine, options, gate, embedding)
-        except Exception as exc:
-            outcome, record = _unaccounted(item.document, exc)
-        await settle(item.document, outcome, record)
+    async def settle_all(done: list[Settled]) -> None:
+        for item in done:
+            await settle(item.document, item.outcome, item.record)
 
-    async def run_chunk(chunk: list[Pending]) -> None:
+    async def settle_unless_claimed(done: Settled) -> None:
+        if done.outcome != CLAIMED:
+            await settle(done.document, done.outcome, done.record)
+
+    async def run_here(chunk: list[Pending]) -> None:
         async with in_flight:
-            embeddings: dict[Path, BatchedEmbedding] = {}
-            if batch_size:
-                try:
-                    embeddings = await embed_chunk(chunk, options, lanes)
-                except Exception:  # the documents still run, each embedding its own page
-                    logger.exception("embedding a chunk of %d documents together failed; they embed one by one", len(chunk))
-            await asyncio.gather(*(run(item, embeddings.get(item.document)) for item in chunk))
+            done = await run_chunk(chunk, source, out, quarantine, options, gate, lanes, embed_together=bool(batch_size),
+                                   on_settled=settle_unless_claimed)
+        if claimed := [item for item, d in zip(chunk, done, strict=True) if d.outcome == CLAIMED]:
+            await settle_all(await fan_out.settle_claimed(claimed))  # another live run holds them: wait for its output
+
+    batch = BatchSettings()
+    dispatch = dispatch or batch.dispatch
+    fan_out = FanOut(dispatch if dispatch != LOCAL else "", batch.document_runs_limit, input_dir=source, output_dir=out,
+                     quarantine_dir=quarantine, poll_seconds=batch.run_poll_seconds, claim_wait_seconds=batch.claim_wait_seconds,
+                     run_timeout_seconds=batch.run_timeout_seconds,
+                     parameters={"input_dir": str(source), "output_dir": str(out), "quarantine_dir": str(quarantine),
+                                 "concurrency": concurrency, "embed_together": bool(batch_size), "apply_unwarping": apply_unwarping,
+                                 "enhance_quality": enhance_quality, "confidence_threshold": confidence_threshold,
+                                 "full_results": full_results})
+    if dispatch != LOCAL:
+        await fan_out.check()
+    slots = asyncio.Semaphore(fan_out.slots)
+
+    async def run_there(chunk: list[Pending], label: str) -> None:
+        async with slots:
+            done = await fan_out.dispatch(chunk, label)
+        await settle_all(done)
 
     with manifest:
         pending: list[Pending] = []
         for document in documents:
             try:
-                checked = _skipped_or_pending(document, source, out)
+                checked = pending_or_skipped(document, source, out)
             except Exception as exc:
-                await settle(document, *_unaccounted(document, exc))
-                continue
+                checked = unaccounted(document, exc)
             if isinstance(checked, Pending):
                 pending.append(checked)
             else:
-                await settle(document, *checked)
-        batches = chunks(pending, batch_size, first=concurrency) if batch_size else [pending]
-        await asyncio.gather(*(run_chunk(chunk) for chunk in batches))
+                await settle(document, checked.outcome, checked.record)
+        if dispatch == LOCAL:
+            batches = chunks(pending, batch_size, first=concurrency) if batch_size else [pending]
+            await asyncio.gather(*(run_here(chunk) for chunk in batches))
+        else:
+            per_run = documents_per_run or batch.documents_per_run
+            batches = [pending[i:i + per_run] for i in range(0, len(pending), per_run)]
+            logger.info("fanning %d documents out to %s: %d flow runs of up to %d, at most %d at once (limit %s)",
+                        len(pending), dispatch, len(batches), per_run, fan_out.slots, batch.document_runs_limit)
+            await asyncio.gather(*(run_there(chunk, f"{source.name}-{i + 1:05d}") for i, chunk in enumerate(batches)))
     fields_csv = write_fields_csv(manifest.path, manifest.dir / FIELDS_CSV)
     await acreate_markdown_artifact(markdown=digest_markdown(manifest.path), key="batch-summary",
                                     description=f"documents per type, failures by phase and code, slowest documents; {fields_csv}")

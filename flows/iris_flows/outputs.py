@@ -24,6 +24,11 @@ def output_path(root: Path, input_dir: Path, document: Path) -> Path:
     return root / document.relative_to(input_dir).with_name(document.name + ".json")
 
 
+def quarantine_path(quarantine_dir: Path, input_dir: Path, document: Path) -> Path:
+    """`a/b.jpg` -> `<quarantine>/a/b.jpg.error.json`: where a document that failed has its error record."""
+    return output_path(quarantine_dir, input_dir, document).with_suffix(".error.json")
+
+
 def write_json_atomically(path: Path, payload: dict[str, Any]) -> None:
     """Write to a temporary file in the same folder, then rename: readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -44,7 +44,7 @@ def test_a_skipped_result_with_its_vector_inside_gets_the_side_file_the_clusteri
     import hashlib
     import json
 
-    from iris_flows.folder_flow import _skipped_or_pending
+    from iris_flows.chunk_flow import Settled, pending_or_skipped
     from iris_flows.outputs import stored_embedding
     from iris_flows.results import PIPELINE_VERSION
 
@@ -56,7 +56,8 @@ def test_a_skipped_result_with_its_vector_inside_gets_the_side_file_the_clusteri
                 "phases": {"embed": {"status": "completed", "processing_time": 0.1, "result": {"embedding": [0.6, 0.8]}}}}
     (outbox / "old.png.json").parent.mkdir(parents=True)
     (outbox / "old.png.json").write_text(json.dumps(previous))
-    outcome, record = _skipped_or_pending(scan, inbox, outbox)  # type: ignore[misc]
-    assert outcome == "skipped" and "embedding" not in record["result"]["phases"]["embed"]["result"]
+    settled = pending_or_skipped(scan, inbox, outbox)
+    assert isinstance(settled, Settled) and settled.outcome == "skipped"
+    assert "embedding" not in settled.record["result"]["phases"]["embed"]["result"]
     vector = stored_embedding(outbox / "old.png.json")
     assert vector is not None and vector.dtype == "float32" and vector.tolist() == pytest.approx([0.6, 0.8])
