@@ -44,7 +44,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     add_progress_listener(show)
     state = asyncio.run(process_folder(input_dir=str(Path(args.input_dir).resolve()), output_dir=str(Path(args.out).resolve()),
                                        pattern=args.glob, concurrency=args.concurrency, full_results=args.full,
-                                       return_state=True))
+                                       dispatch=args.dispatch, documents_per_run=args.documents_per_run, return_state=True))
     if not state.is_completed():
         print(f"batch failed: {state.message}", file=sys.stderr)
         return 1
@@ -123,6 +123,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="documents in flight (default IRIS_CONCURRENCY: two per core)")
     b.add_argument("--full", action="store_true",
                    help="each result JSON also holds the page's embedding and the OCR lines of every page")
+    b.add_argument("--dispatch", default=None,
+                   help="local (default IRIS_DISPATCH): run here; process-documents/process-documents: fan the documents out "
+                        "to that deployment's work pool (needs `iris deploy` and a worker)")
+    b.add_argument("--documents-per-run", type=int, default=None,
+                   help="documents per fanned-out flow run (default IRIS_DOCUMENTS_PER_RUN: 8)")
     b.set_defaults(func=cmd_batch)
 
     s = sub.add_parser("samples", help="write generated sample documents (with ground truth) to a folder")

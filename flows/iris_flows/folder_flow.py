@@ -175,7 +175,11 @@ async def process_folder(
     await acreate_markdown_artifact(markdown=digest_markdown(manifest.path), key="batch-summary",
                                     description=f"documents per type, failures by phase and code, slowest documents; {fields_csv}")
 
-    clusters = await _cluster_batch(manifest.path, cluster_k)
+    try:
+        clusters = await _cluster_batch(manifest.path, cluster_k, batch.cluster_sample)
+    except Exception:  # the ledger and the files are what the batch is for; its clusters are a description
+        logger.exception("the batch's clustering failed: no clusters published")
+        clusters = None
     ledger = {"found": total, "succeeded": outcomes["succeeded"], "failed": outcomes["failed"], "skipped": outcomes["skipped"]}
     ledger["balanced"] = ledger["found"] == ledger["succeeded"] + ledger["failed"] + ledger["skipped"]
     await acreate_table_artifact(table=[ledger], key="batch-ledger", description="files found = succeeded + failed + skipped")
@@ -191,19 +195,33 @@ async def process_folder(
             "failures": failures, "manifest": str(manifest.path), "fields_csv": str(fields_csv)}
 
 
-async def _cluster_batch(manifest: Path, k: int | None) -> dict[str, Any] | None:
-    """Cluster every document with an embedding (new and skipped alike), the vectors read from their side files
-    as the manifest lists them; publish each cluster and the new-type candidates."""
-    # in file order, so that the same batch is the same request (and, run again, a cache hit of the cluster task)
-    rows = sorted((r for r in read_manifest(manifest) if r["outcome"] in ("succeeded", "skipped") and r.get("output")),
-                  key=lambda r: r["file"])
-    kept = [(r, vector) for r in rows if (vector := stored_embedding(Path(r["output"]))) is not None]
+def even_sample(items: list[Any], at_most: int) -> list[Any]:
+    """At most `at_most` items spread evenly over `items`, in order, the same ones every time."""
+    if len(items) <= at_most:
+        return items
+    return [items[i * len(items) // at_most] for i in range(at_most)]
+
+
+async def _cluster_batch(manifest: Path, k: int | None, sample: int) -> dict[str, Any] | None:
+    """Cluster the documents with an embedding (new and skipped alike), the vectors read from their side files as
+    the manifest lists them, at most `sample` of them (every n-th in file order: a 100,000-document night is
+    described by an even sample rather than one request the size of the batch); publish each cluster and the
+    new-type candidates. A clustering that fails is logged and left out: the documents are already written."""
+    # only what the request needs per document, in file order, so that the same batch is the same request
+    # (and, run again, a cache hit of the cluster task)
+    rows = sorted((r["file"], r["output"], str(r.get("document_type")),
+                   float(r["classify_confidence"] if r.get("classify_confidence") is not None else 1.0))
+                  for r in read_manifest(manifest) if r["outcome"] in ("succeeded", "skipped") and r.get("output"))
+    if len(rows) > sample:
+        get_run_logger().info("clustering an even sample of %d of the batch's %d documents", sample, len(rows))
+        rows = even_sample(rows, sample)
+    kept = [(r, vector) for r in rows if (vector := stored_embedding(Path(r[1]))) is not None]
     if len(kept) < 2:
         return None
     vectors = np.stack([vector for _, vector in kept]).astype(np.float32)
-    names = [Path(r["file"]).name for r, _ in kept]
-    types = [str(r.get("document_type")) for r, _ in kept]
-    confidences = [float(r["classify_confidence"] if r.get("classify_confidence") is not None else 1.0) for r, _ in kept]
+    names = [Path(r[0]).name for r, _ in kept]
+    types = [r[2] for r, _ in kept]
+    confidences = [r[3] for r, _ in kept]
     describe = {"names": names, "types": types, "confidences": confidences}
     info = await iris_client().info("ml-embeddings")
     key = phase_key(hashlib.sha256(vectors.tobytes()).hexdigest(), "cluster", {"k": k, "describe": describe},

@@ -22,4 +22,7 @@ class BatchSettings(BaseSettings):
     # how long a batch waits for a document another live run has claimed before counting it failed
     claim_wait_seconds: float = Field(default=300.0, gt=0, alias="IRIS_CLAIM_WAIT_SECONDS")
     # how long a batch waits for one fanned-out run (also one no worker picks up) before cancelling and resubmitting it
+    # documents the batch's clustering describes at most (an even sample of a larger batch; ml-embeddings'
+    # CLUSTER_MAX_POINTS must allow it)
+    cluster_sample: int = Field(default=5000, ge=2, alias="IRIS_CLUSTER_SAMPLE")
     run_timeout_seconds: float = Field(default=3600.0, gt=0, alias="IRIS_RUN_TIMEOUT_SECONDS")

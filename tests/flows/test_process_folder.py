@@ -151,3 +151,22 @@ def test_a_batch_the_service_rejects_falls_back_to_one_request_per_document(
     assert proxy.seen_posts == 1 + 2 + 1  # the refused batch (VAL001: not retried), one /embed per document, /cluster
     for result in _results(tmp_path / "outbox").values():
         assert result["phases"]["embed"]["status"] == "completed" and "batch" not in result["phases"]["embed"]["result"]
+
+
+def test_the_clustering_of_a_large_batch_is_an_even_sample_of_it() -> None:
+    from iris_flows.folder_flow import even_sample
+
+    assert even_sample(list(range(10)), 20) == list(range(10))
+    sample = even_sample(list(range(100_003)), 5000)
+    assert len(sample) == 5000 and sample[0] == 0 and sample == sorted(set(sample)) and sample[-1] > 99_900
+
+
+def test_a_success_removes_the_documents_older_quarantine_record(fresh_client: None, tmp_path: Path) -> None:
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    write_document(inbox, "late.png", "receipt", seed=23)
+    stale = outbox / "_quarantine" / "late.png.error.json"  # what last night's outage left
+    stale.parent.mkdir(parents=True)
+    stale.write_text(json.dumps({"file": str(inbox / "late.png"), "code": "SVC001", "phase": "ocr"}))
+    summary = _batch(inbox, outbox, concurrency=1).result()
+    assert summary["ledger"]["succeeded"] == 1 and not stale.exists()
+    assert not list((outbox / "_batch" / "claims").glob("*"))
