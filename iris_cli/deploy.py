@@ -1,9 +1,12 @@
 """`iris deploy`: create the work pool and the deployments of prefect.yaml on the configured Prefect server."""
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import yaml
 
 from iris_common.settings import ClientSettings
 from iris_flows.settings import BatchSettings
@@ -38,6 +41,22 @@ def deployment_env(pool: str, docker_pool: str | None = None) -> dict[str, str]:
     return {**defaults, **{k: os.environ[k] for k in defaults if os.environ.get(k)}, "IRIS_WORK_POOL": pool}
 
 
+def ensure_zombie_automation(env: dict[str, str] | None = None) -> bool:
+    """Create the automation that marks a flow run without heartbeats Crashed (deployments/automations), unless the
+    server has it; IRIS_ZOMBIE_AFTER_SECONDS overrides its 90 s. True when it was created."""
+    env = env or dict(os.environ)
+    prefect = [sys.executable, "-m", "prefect", "--no-prompt"]
+    spec = yaml.safe_load(ZOMBIE_AUTOMATION.read_text())["automations"][0]
+    listed = subprocess.run([*prefect, "automation", "ls"], env=env, capture_output=True, text=True, check=True).stdout
+    if spec["name"] in listed:
+        return False
+    if within := env.get("IRIS_ZOMBIE_AFTER_SECONDS"):
+        spec["trigger"]["within"] = float(within)
+    subprocess.run([*prefect, "automation", "create", "--from-json", json.dumps(spec)], env=env, check=True,
+                   capture_output=True)
+    return True
+
+
 def deploy(pool: str, *, docker_pool: str | None = None, document_runs: int = 2) -> int:
     """Create the process pool (and the Docker pool when asked), the global concurrency limit of a fanned-out
     batch's runs (`document_runs` at once) and the automation that marks dead runs Crashed, then deploy from
@@ -55,9 +74,7 @@ def deploy(pool: str, *, docker_pool: str | None = None, document_runs: int = 2)
     limit = BatchSettings().document_runs_limit
     if missing("gcl", "inspect", limit):
         subprocess.run([*prefect, "gcl", "create", limit, "--limit", str(document_runs)], env=env, check=True)
-    automations = subprocess.run([*prefect, "automation", "ls"], env=env, capture_output=True, text=True).stdout
-    if "iris-crash-zombie-runs" not in automations:
-        subprocess.run([*prefect, "automation", "create", "--from-file", str(ZOMBIE_AUTOMATION)], env=env, check=True)
+    ensure_zombie_automation(env)
     Path(env["IRIS_INBOX"]).mkdir(parents=True, exist_ok=True)
     Path(env["IRIS_OUTBOX"]).mkdir(parents=True, exist_ok=True)
     names = [*PROCESS_DEPLOYMENTS, *(DOCKER_DEPLOYMENTS if docker_pool else ())]

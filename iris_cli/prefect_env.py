@@ -7,6 +7,9 @@ from iris_common.settings import IrisHomeSettings
 
 LOCAL_PREFECT_PORT = 4200
 LOCAL_PREFECT_API = f"http://127.0.0.1:{LOCAL_PREFECT_PORT}/api"
+# a run on a lasting server sends a heartbeat this often, so that if its process dies the server's zombie
+# automation (`iris up --prefect`, `iris deploy`) marks it Crashed instead of Running for ever
+HEARTBEAT_SECONDS = "30"
 
 
 def local_prefect_env() -> dict[str, str]:
@@ -23,12 +26,13 @@ def local_prefect_env() -> dict[str, str]:
 
 
 def use_local_prefect_if_running() -> str | None:
-    """Point this process at the local server when it runs and nothing else is configured; returns the API URL."""
-    if os.environ.get("PREFECT_API_URL"):
-        return os.environ["PREFECT_API_URL"]
-    from iris_cli.local_stack import prefect_server
+    """Point this process at the local server when it runs and nothing else is configured; returns the API URL.
+    Runs on a lasting server send heartbeats (not on Prefect's temporary one, which ends with this process)."""
+    if not os.environ.get("PREFECT_API_URL"):
+        from iris_cli.local_stack import prefect_server
 
-    if prefect_server(IrisHomeSettings().iris_home).pid() is not None:
+        if prefect_server(IrisHomeSettings().iris_home).pid() is None:
+            return None
         os.environ["PREFECT_API_URL"] = LOCAL_PREFECT_API
-        return LOCAL_PREFECT_API
-    return None
+    os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", HEARTBEAT_SECONDS)
+    return os.environ["PREFECT_API_URL"]
