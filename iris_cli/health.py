@@ -33,10 +33,11 @@ async def _probe(client: httpx.AsyncClient, name: str, url: str, path: str) -> S
 
 
 async def probe_all(path: str, settings: ClientSettings | None = None) -> list[ServiceProbe]:
-    """GET `path` on every service at once; a down service costs at most the health-check timeout."""
+    """GET `path` on every replica of every service at once (one probe each, in the order configured); a down
+    replica costs at most the health-check timeout."""
     settings = settings or ClientSettings()
     async with httpx.AsyncClient(timeout=settings.health_check_timeout) as client:
-        return list(await asyncio.gather(*(_probe(client, n, settings.url(n), path) for n in SERVICE_NAMES)))
+        return list(await asyncio.gather(*(_probe(client, n, url, path) for n in SERVICE_NAMES for url in settings.urls(n))))
 
 
 def probe_all_sync(path: str, settings: ClientSettings | None = None) -> list[ServiceProbe]:

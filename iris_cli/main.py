@@ -11,7 +11,7 @@ from iris_cli.health import probe_all_sync
 from iris_cli.prefect_env import local_prefect_env
 from iris_cli.setup_models import prepare_all
 from iris_cli.table import render_table
-from iris_common.client.iris_client import read_breaker_states
+from iris_common.client.iris_client import read_breaker_states, replica_breaker_state
 from iris_common.threads import available_cores
 from iris_common.settings import ClientSettings, ServiceSettings
 
@@ -62,7 +62,8 @@ def cmd_health(args: argparse.Namespace) -> int:
     probes = probe_all_sync("/health", settings)
     breakers = read_breaker_states(settings.breaker_state_file)  # as last recorded by a pipeline run
     if args.json:
-        print(json.dumps([p.body or {"service_name": p.name, "status": p.status, "error": p.error} for p in probes], indent=2))
+        print(json.dumps([{**(p.body or {"service_name": p.name, "status": p.status, "error": p.error}), "url": p.url,
+                           "breaker": replica_breaker_state(breakers, p.name, p.url)} for p in probes], indent=2))
     else:
         rows = []
         for p in probes:
@@ -70,7 +71,7 @@ def cmd_health(args: argparse.Namespace) -> int:
             metrics = p.body.get("metrics", {})
             rows.append([p.name, p.url, p.status, p.body.get("version", "-"), f"{p.body.get('uptime_seconds', 0):.0f}s",
                          metrics.get("requests_total", "-"), f"{p.seconds * 1000:.0f}ms",
-                         breakers.get(p.name, {}).get("state", "closed"), "; ".join(failing) or p.error or "-"])
+                         replica_breaker_state(breakers, p.name, p.url), "; ".join(failing) or p.error or "-"])
         print(render_table(["service", "url", "status", "version", "uptime", "requests", "latency", "breaker", "problems"], rows))
     return 0 if all(p.status == "healthy" for p in probes) else 1
 

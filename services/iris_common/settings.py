@@ -6,7 +6,7 @@ needs to reach the four services. Services subclass `ServiceSettings` for their 
 
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from iris_common.contract.embeddings import DEFAULT_EMBED_MAX_BATCH
@@ -14,6 +14,11 @@ from iris_common.threads import compute_slots, documents_in_flight
 
 SERVICE_NAMES = ("image-processor", "ml-embeddings", "ml-classifier", "ocr-extractor")
 DEFAULT_PORTS = {"image-processor": 8001, "ml-embeddings": 8002, "ml-classifier": 8003, "ocr-extractor": 8004}
+
+
+def split_urls(value: str) -> list[str]:
+    """Split a *_URL setting: 'http://a:8004/, http://b:8004' -> ['http://a:8004', 'http://b:8004']."""
+    return [url.strip().rstrip("/") for url in value.split(",") if url.strip()]
 
 
 def default_iris_home() -> Path:
@@ -61,7 +66,11 @@ class ServiceSettings(IrisHomeSettings):
 
 
 class ClientSettings(IrisHomeSettings):
-    """Where the services are and how patiently to call them (per-service timeouts, retries, breaker)."""
+    """Where the services are and how patiently to call them (per-service timeouts, retries, breaker).
+
+    Each *_URL is one base URL or a comma-separated list of replicas of that service
+    ("http://a:8004,http://b:8004"); `IrisClient` spreads its calls over them (`iris_common.client.replicas`).
+    """
 
     image_processor_url: str = Field(default="http://127.0.0.1:8001", alias="IMAGE_PROCESSOR_URL")
     ml_embeddings_url: str = Field(default="http://127.0.0.1:8002", alias="ML_EMBEDDINGS_URL")
@@ -88,6 +97,13 @@ class ClientSettings(IrisHomeSettings):
     # documents a batch keeps in flight; 0: two per core (iris_common.threads)
     concurrency: int = Field(default=0, ge=0, alias="IRIS_CONCURRENCY")
 
+    @field_validator("image_processor_url", "ml_embeddings_url", "ml_classifier_url", "ocr_extractor_url")
+    @classmethod
+    def _replica_list(cls, value: str) -> str:
+        if not split_urls(value):
+            raise ValueError("expected a base URL or a comma-separated list of them")
+        return value
+
     @model_validator(mode="after")
     def _documents_in_flight(self) -> "ClientSettings":
         if self.concurrency == 0:
@@ -103,8 +119,13 @@ class ClientSettings(IrisHomeSettings):
             raise KeyError(f"unknown service {service!r}; expected one of {SERVICE_NAMES}")
         return service.replace("-", "_")
 
+    def urls(self, service: str) -> list[str]:
+        """The base URLs of the service's replicas, in the order configured (one, usually)."""
+        return split_urls(getattr(self, f"{self._key(service)}_url"))
+
     def url(self, service: str) -> str:
-        return getattr(self, f"{self._key(service)}_url").rstrip("/")
+        """The first replica: what `iris up` starts locally and what tools that talk to one instance use."""
+        return self.urls(service)[0]
 
     def timeout(self, service: str) -> float:
         return getattr(self, f"{self._key(service)}_timeout")

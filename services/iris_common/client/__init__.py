@@ -3,5 +3,6 @@
 from iris_common.client.breaker import BreakerState, CircuitBreaker, CircuitOpen
 from iris_common.client.errors import ServiceCallError
 from iris_common.client.iris_client import IrisClient
+from iris_common.client.replicas import ServiceReplicas
 
-__all__ = ["BreakerState", "CircuitBreaker", "CircuitOpen", "IrisClient", "ServiceCallError"]
+__all__ = ["BreakerState", "CircuitBreaker", "CircuitOpen", "IrisClient", "ServiceCallError", "ServiceReplicas"]

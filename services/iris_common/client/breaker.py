@@ -1,4 +1,4 @@
-"""A circuit breaker per service: stop hammering a service that keeps failing, probe it again later.
+"""A circuit breaker per service replica: stop hammering one that keeps failing, probe it again later.
 
 closed --(threshold consecutive failures)--> open --(recovery timeout)--> half-open
 half-open --(probe succeeds)--> closed;  half-open --(probe fails)--> open
@@ -100,3 +100,8 @@ class CircuitBreaker:
             if self._state is BreakerState.HALF_OPEN:
                 self._failures = 0
                 self._move(BreakerState.CLOSED)
+
+    def record_abandoned(self) -> None:
+        """The call was given up before it ended (cancelled): free the half-open probe, judge nothing."""
+        with self._lock:
+            self._probe_in_flight = False

@@ -1,10 +1,13 @@
 """`IrisClient`: one long-lived async httpx client for the four services.
 
-Each call makes ONE attempt, with the service's own timeout, behind the service's circuit breaker, and
+Each call makes ONE attempt on one replica, with the service's own timeout, behind that replica's circuit breaker, and
 raises `ServiceCallError` with an IRIS code and a `retryable` flag. Retries are deliberately not done here:
 they belong to the Prefect tasks (see `iris_flows.policies`), where each attempt is visible as a Retrying state
 in the UI, delays and jitter are configured in one place, and a task timeout bounds all attempts together.
 Retrying in both layers would multiply attempts (client retries x task retries) and hide them from the UI.
+
+A service may run as several replicas (a comma-separated *_URL; one URL is one replica): `ServiceReplicas`
+chooses which takes a call (least-in-flight) and keeps a breaker per replica; see `iris_common.client.replicas`.
 """
 
 import asyncio
@@ -17,8 +20,9 @@ from typing import Any
 
 import httpx
 
-from iris_common.client.breaker import BreakerState, CircuitBreaker, CircuitOpen
+from iris_common.client.breaker import BreakerState, CircuitOpen
 from iris_common.client.errors import ServiceCallError, from_response, from_transport_error
+from iris_common.client.replicas import Replica, ServiceReplicas, service_state
 from iris_common.contract.error_codes import ErrorCode
 from iris_common.settings import SERVICE_NAMES, ClientSettings
 
@@ -49,12 +53,19 @@ class IrisClient:
         self.breaker_state_file = breaker_state_file
         self._transport = transport
         self._clients: dict[int, httpx.AsyncClient] = {}
-        self.breakers = {
-            name: CircuitBreaker(name, self.settings.circuit_breaker_failure_threshold,
-                                 self.settings.circuit_breaker_recovery_timeout, on_change=self._breaker_changed)
+        self.replicas = {
+            name: ServiceReplicas(name, self.settings.urls(name),
+                                  failure_threshold=self.settings.circuit_breaker_failure_threshold,
+                                  recovery_timeout=self.settings.circuit_breaker_recovery_timeout,
+                                  on_change=self._breaker_changed)
             for name in SERVICE_NAMES
         }
         self.stats = {name: CallStats() for name in SERVICE_NAMES}
+
+    @property
+    def breakers(self) -> dict[str, ServiceReplicas]:
+        """Each service's breaker as one: its `.state` is open only when every replica's breaker is."""
+        return self.replicas
 
     @classmethod
     def shared(cls, breaker_state_file: Path | None = None) -> "IrisClient":
@@ -93,11 +104,11 @@ class IrisClient:
         data: dict[str, Any] | None = None,
         json_body: Any = None,
     ) -> dict[str, Any]:
-        """One attempt; returns the whole success envelope as a dict, or raises ServiceCallError."""
-        breaker = self.breakers[service]
+        """One attempt on one replica; returns the whole success envelope as a dict, or raises ServiceCallError."""
+        replicas = self.replicas[service]
         stats = self.stats[service]
         try:
-            breaker.before_call()
+            replica = replicas.acquire(request_id)
         except CircuitOpen as exc:
             raise ServiceCallError(service, ErrorCode.SERVICE_UNAVAILABLE, str(exc), retryable=True,
                                    details={"circuit": "open", "retry_in": round(exc.retry_in, 1)}, request_id=request_id) from exc
@@ -105,13 +116,16 @@ class IrisClient:
         stats.calls += 1
         try:
             response = await self._http().request(
-                method, f"{self.settings.url(service)}{path}", files=files, data=data, json=json_body,
+                method, f"{replica.url}{path}", files=files, data=data, json=json_body,
                 headers={REQUEST_ID_HEADER: request_id}, timeout=self.timeout(service),
             )
         except httpx.TransportError as exc:
             error = from_transport_error(service, exc, request_id)
-            self._failed(breaker, stats, error, started)
+            self._failed(replicas, replica, stats, error, started, request_id)
             raise error from exc
+        except BaseException:  # cancelled (a task timeout), or not a transport error: no verdict on the replica
+            replicas.abandoned(replica)
+            raise
         if response.is_success:
             try:
                 body = response.json()
@@ -119,36 +133,49 @@ class IrisClient:
                 body = None
             if isinstance(body, dict) and body.get("success"):
                 stats.total_seconds += time.perf_counter() - started
-                breaker.record_success()
+                replicas.succeeded(replica)
                 return body
         error = from_response(service, response, request_id)
-        self._failed(breaker, stats, error, started)
+        self._failed(replicas, replica, stats, error, started, request_id)
         raise error
 
     async def info(self, service: str) -> dict[str, Any] | None:
-        """GET /info (what the service loaded), or None when it cannot be reached right now."""
-        try:
-            response = await self._http().get(f"{self.settings.url(service)}/info", timeout=self.settings.health_check_timeout)
-            return response.json() if response.is_success else None
-        except (httpx.HTTPError, ValueError):
-            return None
+        """GET /info (what the service loaded) from a replica that answers, healthy ones first; None when none
+        can be reached right now. Replicas serve the same models, so any of them may answer."""
+        for replica in self.replicas[service].preferred():
+            try:
+                response = await self._http().get(f"{replica.url}/info", timeout=self.settings.health_check_timeout)
+                if response.is_success:
+                    return response.json()
+            except (httpx.HTTPError, ValueError):
+                continue
+        return None
 
-    def _failed(self, breaker: CircuitBreaker, stats: CallStats, error: ServiceCallError, started: float) -> None:
+    def _failed(self, replicas: ServiceReplicas, replica: Replica, stats: CallStats, error: ServiceCallError,
+                started: float, request_id: str) -> None:
+        error.details.setdefault("replica", replica.url)
         stats.failures += 1
         stats.total_seconds += time.perf_counter() - started
-        stats.last_error = f"{error.code.value}: {error.message[:160]}"
-        if error.code is ErrorCode.SERVICE_UNAVAILABLE or (error.retryable and (error.status_code or 500) >= 500):
-            breaker.record_failure()
-        else:
-            breaker.record_neutral()
+        stats.last_error = f"{error.code.value}: {error.message[:160]} ({replica.url})"
+        unwell = error.code is ErrorCode.SERVICE_UNAVAILABLE or (error.retryable and (error.status_code or 500) >= 500)
+        replicas.failed(replica, request_id, unwell=unwell)
 
-    def _breaker_changed(self, service: str, old: BreakerState, new: BreakerState) -> None:
+    def _breaker_changed(self, replicas: ServiceReplicas, url: str, old: BreakerState, new: BreakerState) -> None:
+        """Record the service's state and each replica's (`iris health` shows them) in the breaker state file."""
         if self.breaker_state_file is None:
             return
         try:
             self.breaker_state_file.parent.mkdir(parents=True, exist_ok=True)
             states = read_breaker_states(self.breaker_state_file)
-            states[service] = {"state": new.value, "since": time.time(), "previous": old.value}
+            now, entry = time.time(), states.get(replicas.service) or {}
+            level = service_state(replicas.recorded.values()).value
+            if entry.get("state") != level:
+                entry = {"state": level, "since": now, "previous": entry.get("state", BreakerState.CLOSED.value),
+                         "replicas": entry.get("replicas") or {}}
+            # replicas no longer configured are dropped
+            entry["replicas"] = {u: r for u, r in entry.get("replicas", {}).items() if u in replicas.recorded}
+            entry["replicas"][url] = {"state": new.value, "since": now, "previous": old.value}
+            states[replicas.service] = entry
             tmp = self.breaker_state_file.with_suffix(".tmp")
             tmp.write_text(json.dumps(states, indent=2))
             tmp.replace(self.breaker_state_file)
@@ -156,10 +183,13 @@ class IrisClient:
             logger.warning("could not record breaker state in %s: %s", self.breaker_state_file, exc)
 
     def snapshot(self) -> dict[str, dict[str, Any]]:
-        """Per-service call statistics and breaker state (logged by the flow, shown by `iris health`)."""
+        """Per-service call statistics and breaker state (logged by the flow, shown by `iris health`), with each
+        replica's calls, failures, calls in flight and breaker state."""
         return {
             name: {**asdict(self.stats[name]), "average_seconds": round(self.stats[name].average_seconds, 4),
-                   "breaker": self.breakers[name].state.value}
+                   "breaker": self.replicas[name].state.value,
+                   "replicas": {r.url: {"calls": r.calls, "failures": r.failures, "in_flight": r.in_flight,
+                                        "breaker": r.breaker.state.value} for r in self.replicas[name].replicas}}
             for name in SERVICE_NAMES
         }
 
@@ -169,3 +199,12 @@ def read_breaker_states(path: Path) -> dict[str, dict[str, Any]]:
         return json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
+
+
+def replica_breaker_state(states: dict[str, dict[str, Any]], service: str, url: str) -> str:
+    """One replica's breaker state as `read_breaker_states` returned it ("closed" when never recorded)."""
+    entry = states.get(service, {})
+    replica = entry.get("replicas", {}).get(url)
+    if replica is None and "replicas" not in entry:  # written before replicas had their own breakers
+        replica = entry
+    return (replica or {}).get("state", BreakerState.CLOSED.value)
