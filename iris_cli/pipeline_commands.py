@@ -56,9 +56,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
                            [[c["cluster"], c["size"], c["majority_type"], c["examples"]] for c in summary["clusters"]["clusters"]]))
     for failure in summary["failures"]:
         print(f"FAILED {failure['file']}: {failure.get('message')}", file=sys.stderr)
+    for rejected in summary.get("rejected", []):
+        print(f"REJECTED {rejected['file']}: {rejected['reason']}", file=sys.stderr)
     print(f"\nresults: {summary['output_dir']}   quarantine: {summary['quarantine_dir']}")
     print(f"summary: {summary['fields_csv']} (one row per document)   manifest: {summary['manifest']}")
-    return 0 if not summary["failures"] else 2
+    return 0 if not (summary["failures"] or summary.get("rejected")) else 2
 
 
 def cmd_runs(args: argparse.Namespace) -> int:

@@ -28,7 +28,7 @@ SLOWEST = 10
 def manifest_row(outcome: str, record: dict[str, Any]) -> dict[str, Any]:
     """What one settled document contributes: its outcome, type and fields, or where it failed."""
     row: dict[str, Any] = {"file": record["file"], "outcome": outcome, "output": record.get("output")}
-    if outcome == "failed":
+    if outcome in ("failed", "rejected"):
         error = record.get("error") or {}
         return row | {"phase": error.get("phase"), "code": error.get("code"), "message": error.get("message"),
                       "request_id": error.get("request_id")}
@@ -126,7 +126,7 @@ def digest_markdown(manifest: Path) -> str:
     slowest: list[tuple[float, str, str]] = []
     for row in read_manifest(manifest):
         outcomes[row["outcome"]] += 1
-        if row["outcome"] == "failed":
+        if row["outcome"] in ("failed", "rejected"):
             failures[(str(row.get("phase") or "-"), str(row.get("code") or "-"))] += 1
             continue
         kind = str(row.get("document_type"))

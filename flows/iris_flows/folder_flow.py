@@ -53,6 +53,10 @@ def add_progress_listener(listener: ProgressListener) -> None:
     _listeners.append(listener)
 
 
+# every file found ends as one of these; rejected: not read at all (outputs.find_documents)
+OUTCOMES = ("succeeded", "failed", "skipped", "rejected")
+
+
 class LedgerMismatch(RuntimeError):
     pass
 
@@ -89,8 +93,10 @@ async def process_folder(
     settings = ClientSettings()
     batch_size = settings.embed_batch_size if embed_batch_size is None else embed_batch_size
     concurrency = settings.concurrency if concurrency is None else concurrency
-    documents = find_documents(source, pattern)
-    total = len(documents)
+    batch = BatchSettings()
+    found = find_documents(source, pattern, follow_symlinks=batch.follow_symlinks)
+    documents = found.documents
+    total = len(documents) + len(found.rejected)
     logger.info("found %d documents under %s (pattern %s), concurrency %d, embed batch size %d", total, source, pattern,
                 concurrency, batch_size)
     progress_id = await acreate_progress_artifact(progress=0.0, key="batch-progress", description=f"{source}: {total} documents")
@@ -107,7 +113,7 @@ async def process_folder(
     async def settle(document: Path, outcome: str, record: dict[str, Any]) -> None:
         outcomes[outcome] += 1
         manifest.add(outcome, record)
-        if outcome == "failed":
+        if outcome == "failed":  # rejected files are listed apart (found.rejected)
             failures.append(record["error"] | {"file": record["file"]})
         done = sum(outcomes.values())
         logger.info("progress %d/%d: %s %s", done, total, document.name, outcome)
@@ -133,7 +139,6 @@ async def process_folder(
         if claimed := [item for item, d in zip(chunk, done, strict=True) if d.outcome == CLAIMED]:
             await settle_all(await fan_out.settle_claimed(claimed))  # another live run holds them: wait for its output
 
-    batch = BatchSettings()
     dispatch = dispatch or batch.dispatch
     fan_out = FanOut(dispatch if dispatch != LOCAL else "", batch.document_runs_limit, input_dir=source, output_dir=out,
                      quarantine_dir=quarantine, poll_seconds=batch.run_poll_seconds, claim_wait_seconds=batch.claim_wait_seconds,
@@ -152,6 +157,9 @@ async def process_folder(
         await settle_all(done)
 
     with manifest:
+        for path, reason in found.rejected:
+            logger.warning("rejected %s: %s", path, reason)
+            await settle(path, "rejected", {"file": str(path), "error": {"phase": "find", "code": "VAL001", "message": reason}})
         pending: list[Pending] = []
         for document in documents:
             try:
@@ -180,19 +188,24 @@ async def process_folder(
     except Exception:  # the ledger and the files are what the batch is for; its clusters are a description
         logger.exception("the batch's clustering failed: no clusters published")
         clusters = None
-    ledger = {"found": total, "succeeded": outcomes["succeeded"], "failed": outcomes["failed"], "skipped": outcomes["skipped"]}
-    ledger["balanced"] = ledger["found"] == ledger["succeeded"] + ledger["failed"] + ledger["skipped"]
-    await acreate_table_artifact(table=[ledger], key="batch-ledger", description="files found = succeeded + failed + skipped")
+    ledger = {"found": total, **{outcome: outcomes[outcome] for outcome in OUTCOMES}}
+    ledger["balanced"] = ledger["found"] == sum(outcomes[outcome] for outcome in OUTCOMES)
+    await acreate_table_artifact(table=[ledger], key="batch-ledger",
+                                 description="files found = succeeded + failed + skipped + rejected")
     if failures:
         await acreate_table_artifact(
             table=[{k: f.get(k) for k in ("file", "phase", "code", "request_id", "message")} for f in failures],
             key="batch-failures", description="documents written to quarantine")
+    if found.rejected:
+        await acreate_table_artifact(table=[{"file": str(p), "reason": r} for p, r in found.rejected], key="batch-rejected",
+                                     description="files the batch refused to read")
     logger.info("ledger: %s", ledger)
     logger.info("service calls of this process: %s", iris_client().snapshot())
     if not ledger["balanced"]:
         raise LedgerMismatch(f"ledger does not balance: {ledger}")
     return {"ledger": ledger, "output_dir": str(out), "quarantine_dir": str(quarantine), "clusters": clusters,
-            "failures": failures, "manifest": str(manifest.path), "fields_csv": str(fields_csv)}
+            "failures": failures, "rejected": [{"file": str(p), "reason": r} for p, r in found.rejected],
+            "manifest": str(manifest.path), "fields_csv": str(fields_csv)}
 
 
 def even_sample(items: list[Any], at_most: int) -> list[Any]:

@@ -3,7 +3,9 @@ quarantine."""
 
 import json
 import os
+import stat
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +16,37 @@ from iris_flows.results import embedding_of, for_output
 SUPPORTED_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".pdf")
 
 
-def find_documents(input_dir: Path, pattern: str) -> list[Path]:
-    """Supported files under `input_dir` matching `pattern` (recursive with `**`), sorted for stable runs."""
-    return sorted(p for p in input_dir.glob(pattern) if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+@dataclass(frozen=True)
+class FoundDocuments:
+    """What a batch found: the documents it reads, and the files it refuses to read with the reason for each."""
+
+    documents: list[Path]
+    rejected: list[tuple[Path, str]]
+
+
+def find_documents(input_dir: Path, pattern: str, follow_symlinks: bool = False) -> FoundDocuments:
+    """Supported files under `input_dir` matching `pattern` (recursive with `**`), sorted for stable runs.
+
+    Only regular files are read, and (unless `follow_symlinks`) only where their resolved path is inside the
+    resolved input folder: a link `inbox/passwd.jpg -> /etc/passwd`, a dangling link, a FIFO or a device under a
+    document's name is rejected, with its reason, never opened."""
+    root = input_dir.resolve()
+    documents, rejected = [], []
+    for path in sorted(p for p in input_dir.glob(pattern) if p.suffix.lower() in SUPPORTED_SUFFIXES):
+        try:
+            target, mode = path.resolve(), path.stat().st_mode
+        except OSError as exc:
+            rejected.append((path, f"cannot be read: {exc.strerror or type(exc).__name__}"))
+            continue
+        if stat.S_ISDIR(mode):
+            continue
+        if not stat.S_ISREG(mode):
+            rejected.append((path, "not a regular file"))
+        elif not follow_symlinks and not target.is_relative_to(root):
+            rejected.append((path, f"links outside the input folder (to {target}); IRIS_FOLLOW_SYMLINKS=true reads it"))
+        else:
+            documents.append(path)
+    return FoundDocuments(documents, rejected)
 
 
 def output_path(root: Path, input_dir: Path, document: Path) -> Path:

@@ -22,6 +22,8 @@ class BatchSettings(BaseSettings):
     # how long a batch waits for a document another live run has claimed before counting it failed
     claim_wait_seconds: float = Field(default=300.0, gt=0, alias="IRIS_CLAIM_WAIT_SECONDS")
     # how long a batch waits for one fanned-out run (also one no worker picks up) before cancelling and resubmitting it
+    # read files whose resolved path is outside the input folder (symlinks pointing elsewhere); off by default
+    follow_symlinks: bool = Field(default=False, alias="IRIS_FOLLOW_SYMLINKS")
     # documents the batch's clustering describes at most (an even sample of a larger batch; ml-embeddings'
     # CLUSTER_MAX_POINTS must allow it)
     cluster_sample: int = Field(default=5000, ge=2, alias="IRIS_CLUSTER_SAMPLE")

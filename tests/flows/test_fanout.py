@@ -106,7 +106,7 @@ def test_two_workers_share_a_batch_and_a_killed_worker_loses_no_document(
 
     ledger = summary["ledger"]
     assert killed.is_set(), "the first worker never had a document to be killed in"
-    assert ledger == {"found": DOCUMENTS, "succeeded": DOCUMENTS, "failed": 0, "skipped": 0, "balanced": True}, (ledger, seconds)
+    assert ledger == {"found": DOCUMENTS, "succeeded": DOCUMENTS, "failed": 0, "skipped": 0, "rejected": 0, "balanced": True}, (ledger, seconds)
     rows = [json.loads(line) for line in Path(summary["manifest"]).read_text().splitlines()]
     assert sorted(r["file"] for r in rows) == sorted(str(p) for p in inbox.iterdir())  # each exactly once
     results = [json.loads((outbox / f"doc-{i:02d}.png.json").read_text()) for i in range(DOCUMENTS)]

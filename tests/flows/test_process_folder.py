@@ -42,7 +42,7 @@ def test_batch_writes_outputs_quarantines_failures_and_skips_finished_documents(
     state = _batch(inbox, outbox, concurrency=2)
     assert state.is_completed(), state.message
     summary = state.result()
-    assert summary["ledger"] == {"found": 3, "succeeded": 2, "failed": 1, "skipped": 0, "balanced": True}
+    assert summary["ledger"] == {"found": 3, "succeeded": 2, "failed": 1, "skipped": 0, "rejected": 0, "balanced": True}
     receipt = json.loads((outbox / "a" / "receipt.png.json").read_text())
     assert receipt["phases"]["extract"]["status"] == "completed"
     assert receipt["phases"]["embed"]["result"]["batch"]["size"] == 1  # first chunk: receipt + broken, which never reached /embed
@@ -70,7 +70,7 @@ def test_batch_writes_outputs_quarantines_failures_and_skips_finished_documents(
 
     clusterings = _requests(services["ml-embeddings"], "POST /cluster")
     again = _batch(inbox, outbox, concurrency=2).result()
-    assert again["ledger"] == {"found": 3, "succeeded": 0, "failed": 1, "skipped": 2, "balanced": True}
+    assert again["ledger"] == {"found": 3, "succeeded": 0, "failed": 1, "skipped": 2, "rejected": 0, "balanced": True}
     # skipped documents are clustered from their side files; the same vectors again are a cache hit, not a request
     assert again["clusters"] == summary["clusters"]
     assert _requests(services["ml-embeddings"], "POST /cluster") == clusterings
@@ -113,7 +113,7 @@ def test_batch_embeds_in_fewer_requests_than_documents_with_the_same_results(
     assert _requests(embeddings, "POST /embed") - embed_before == 5
 
     assert batched.result()["ledger"] == one_by_one.result()["ledger"] == {
-        "found": 5, "succeeded": 5, "failed": 0, "skipped": 0, "balanced": True}
+        "found": 5, "succeeded": 5, "failed": 0, "skipped": 0, "rejected": 0, "balanced": True}
     with_batch, without = _results(tmp_path / "batched"), _results(tmp_path / "one-by-one")
     assert list(with_batch) == list(without) and len(with_batch) == 5
     for name, result in with_batch.items():
@@ -147,7 +147,7 @@ def test_a_batch_the_service_rejects_falls_back_to_one_request_per_document(
         monkeypatch.setenv("ML_EMBEDDINGS_URL", proxy.url)
         state = _batch(inbox, tmp_path / "outbox", concurrency=2)
     assert state.is_completed(), state.message
-    assert state.result()["ledger"] == {"found": 2, "succeeded": 2, "failed": 0, "skipped": 0, "balanced": True}
+    assert state.result()["ledger"] == {"found": 2, "succeeded": 2, "failed": 0, "skipped": 0, "rejected": 0, "balanced": True}
     assert proxy.seen_posts == 1 + 2 + 1  # the refused batch (VAL001: not retried), one /embed per document, /cluster
     for result in _results(tmp_path / "outbox").values():
         assert result["phases"]["embed"]["status"] == "completed" and "batch" not in result["phases"]["embed"]["result"]

@@ -8,6 +8,7 @@ import base64
 import io
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -144,6 +145,18 @@ def _decode_pdf_locked(data: bytes, limits: DecodeLimits, page: int | None) -> t
         pdf.close()
 
 
+def unsupported_content(data: bytes) -> dict[str, Any]:
+    """What an unsupported upload was, for its error: its size and whether it reads as text. Never any of its bytes:
+    an error's details reach logs and the Prefect UI, and the file may be anything (a link to /etc/passwd)."""
+    head = data[:4096]
+    try:
+        head.decode("utf-8")
+        looks_like = "text" if all(c >= 32 or c in b"\t\r\n" for c in head) else "binary"
+    except UnicodeDecodeError as exc:
+        looks_like = "text" if exc.start >= len(head) - 3 else "binary"  # a character cut at the 4 KB edge
+    return {"size_bytes": len(data), "looks_like": looks_like}
+
+
 @dataclass(frozen=True)
 class DecodedDocument:
     format: str
@@ -161,7 +174,7 @@ def decode_pages(data: bytes, limits: DecodeLimits, page: int | None = None) -> 
     if fmt is None:
         raise InvalidInput(
             "the file is not a supported image or PDF (its content matches none of: " + ", ".join(SUPPORTED_FORMATS) + ")",
-            details={"first_bytes": data[:16].hex()},
+            details=unsupported_content(data),
             http_status=415,
         )
     count, pages = _decode_pdf(data, limits, page) if fmt == "pdf" else _decode_raster(data, fmt, limits, page)
