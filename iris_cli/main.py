@@ -2,13 +2,14 @@
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 
 from iris_cli import eval_command, local_stack, pipeline_commands
 from iris_cli import classifier_commands
 from iris_cli.health import probe_all_sync
-from iris_cli.prefect_env import local_prefect_env
+from iris_cli.prefect_env import LOCAL_PREFECT_API, local_prefect_env
 from iris_cli.setup_models import prepare_all
 from iris_cli.table import render_table
 from iris_common.client.iris_client import read_breaker_states, replica_breaker_state
@@ -47,6 +48,11 @@ def cmd_up(args: argparse.Namespace) -> int:
     print(f"logs: {settings.iris_home / 'logs'}   stop with: iris down")
     if args.prefect:
         print(f"Prefect UI: {local_stack.prefect_server(settings.iris_home).url}")
+        if status.get("prefect-server") == "healthy":
+            from iris_cli.deploy import ensure_zombie_automation
+
+            if ensure_zombie_automation({**os.environ, "PREFECT_API_URL": LOCAL_PREFECT_API}):
+                print("created the automation that marks runs without heartbeats Crashed (deployments/automations)")
     return 0 if all(status.get(s.name) == "healthy" for s in services) else 1
 
 
