@@ -42,3 +42,11 @@ async def probe_all(path: str, settings: ClientSettings | None = None) -> list[S
 
 def probe_all_sync(path: str, settings: ClientSettings | None = None) -> list[ServiceProbe]:
     return asyncio.run(probe_all(path, settings))
+
+
+def breaker_now(recorded: str, probe: ServiceProbe) -> str:
+    """The breaker state to show: as the last pipeline run recorded it, unless the replica answers healthy now, which
+    is what the breaker's half-open probe would find: a stale `open` then shows closed, saying what was recorded."""
+    if recorded != "closed" and probe.status == "healthy":
+        return f"closed (healthy now; recorded {recorded})"
+    return recorded

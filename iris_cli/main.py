@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from iris_cli import eval_command, local_stack, pipeline_commands
 from iris_cli import classifier_commands
-from iris_cli.health import probe_all_sync
+from iris_cli.health import breaker_now, probe_all_sync
 from iris_cli.prefect_env import LOCAL_PREFECT_API, local_prefect_env
 from iris_cli.setup_models import prepare_all
 from iris_cli.table import render_table
@@ -69,7 +69,7 @@ def cmd_health(args: argparse.Namespace) -> int:
     breakers = read_breaker_states(settings.breaker_state_file)  # as last recorded by a pipeline run
     if args.json:
         print(json.dumps([{**(p.body or {"service_name": p.name, "status": p.status, "error": p.error}), "url": p.url,
-                           "breaker": replica_breaker_state(breakers, p.name, p.url)} for p in probes], indent=2))
+                           "breaker": breaker_now(replica_breaker_state(breakers, p.name, p.url), p)} for p in probes], indent=2))
     else:
         rows = []
         for p in probes:
@@ -77,7 +77,7 @@ def cmd_health(args: argparse.Namespace) -> int:
             metrics = p.body.get("metrics", {})
             rows.append([p.name, p.url, p.status, p.body.get("version", "-"), f"{p.body.get('uptime_seconds', 0):.0f}s",
                          metrics.get("requests_total", "-"), f"{p.seconds * 1000:.0f}ms",
-                         replica_breaker_state(breakers, p.name, p.url), "; ".join(failing) or p.error or "-"])
+                         breaker_now(replica_breaker_state(breakers, p.name, p.url), p), "; ".join(failing) or p.error or "-"])
         print(render_table(["service", "url", "status", "version", "uptime", "requests", "latency", "breaker", "problems"], rows))
     return 0 if all(p.status == "healthy" for p in probes) else 1
 

@@ -22,3 +22,12 @@ def test_health_shows_each_replica_with_its_url_and_breaker_state(tmp_path, monk
     assert main(["health", "--json"]) == 1
     rows = {r["url"]: r for r in json.loads(capsys.readouterr().out) if r["service_name"] == "ocr-extractor"}
     assert {url: r["breaker"] for url, r in rows.items()} == {first: "closed", second: "open"}
+
+
+def test_a_healthy_replica_shows_its_stale_open_breaker_closed() -> None:
+    from iris_cli.health import ServiceProbe, breaker_now
+
+    healthy = ServiceProbe("ocr-extractor", "http://127.0.0.1:8004", True, "healthy", 0.01, {"status": "healthy"})
+    down = ServiceProbe("ocr-extractor", "http://127.0.0.1:8004", False, "down", 1.0, {}, "ConnectError")
+    assert breaker_now("open", healthy) == "closed (healthy now; recorded open)"
+    assert breaker_now("open", down) == "open" and breaker_now("closed", healthy) == "closed"
