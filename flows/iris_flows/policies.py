@@ -3,10 +3,14 @@
 Retries live in Prefect (not in the HTTP client): each attempt shows as a Retrying state in the UI, delays
 back off exponentially with jitter, and `retry_only_retryable` stops retries of failures that cannot get
 better by trying again (VAL001 bad input, ML002 classification), using the `retryable` flag the service sent.
+An outage (SVC001) is retried further, once per breaker recovery period within IRIS_OUTAGE_BUDGET_SECONDS
+(`outage_delays`): a service restart shorter than the budget delays documents instead of quarantining them.
 """
 
 import hashlib
 import json
+import math
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,7 @@ from prefect.context import TaskRunContext
 from prefect.states import State
 
 from iris_common.client import ServiceCallError
+from iris_common.contract.error_codes import ErrorCode
 from iris_common.settings import ClientSettings
 
 RETRY_BASE_DELAY_SECONDS = 2.0
@@ -30,7 +35,29 @@ def retry_delays(attempts: int, base: float = RETRY_BASE_DELAY_SECONDS) -> list[
     return [base * 2**i for i in range(max(attempts, 1))]
 
 
-def retry_only_retryable(task: Any, task_run: TaskRun, state: State[Any]) -> bool:
+def outage_delays(settings: ClientSettings) -> list[float]:
+    """Retries of a phase whose service is unavailable (SVC001: refused connections, an open breaker), after its
+    ordinary ones: one per breaker recovery period until the outage budget is spent, so the document waits for
+    the breaker's half-open probe instead of failing while the service restarts."""
+    period = settings.circuit_breaker_recovery_timeout
+    return [period] * math.ceil(settings.outage_budget_seconds / period) if settings.outage_budget_seconds else []
+
+
+def retry_condition(ordinary_retries: int) -> Callable[[Any, TaskRun, State[Any]], bool]:
+    """Retry what `retry_only_retryable` allows: an outage (SVC001) for as long as the retries last (the outage
+    budget), any other retryable failure (a timeout, a retryable 5xx) only `ordinary_retries` times."""
+
+    def should_retry(task: Any, task_run: TaskRun, state: State[Any]) -> bool:
+        if not retry_only_retryable(task, task_run, state):
+            return False
+        exc = _exception_of(state)
+        outage = isinstance(exc, ServiceCallError) and exc.code is ErrorCode.SERVICE_UNAVAILABLE
+        return outage or task_run.run_count <= ordinary_retries
+
+    return should_retry
+
+
+def retry_only_retryable(task: Any, task_run: TaskRun | None, state: State[Any]) -> bool:
     """Retry SVC001, timeouts, connection errors and retryable 5xx; never VAL001, ML002 or other bugs."""
     exc = _exception_of(state)
     if isinstance(exc, ServiceCallError):
@@ -51,12 +78,13 @@ def _exception_of(state: State[Any]) -> BaseException | None:
 def phase_options(service: str, settings: ClientSettings | None = None) -> dict[str, Any]:
     """Task options for a phase that calls `service`: retries and timeouts from the environment."""
     settings = settings or ClientSettings()
-    retries = settings.max_retries(service)
+    ordinary = settings.max_retries(service)
+    delays = retry_delays(ordinary)[:ordinary] + outage_delays(settings)
     return {
-        "retries": retries,
-        "retry_delay_seconds": retry_delays(retries),
+        "retries": len(delays),
+        "retry_delay_seconds": delays or [0.0],
         "retry_jitter_factor": RETRY_JITTER_FACTOR,
-        "retry_condition_fn": retry_only_retryable,
+        "retry_condition_fn": retry_condition(ordinary),
         # the HTTP call's own timeout (settings.timeout) sits inside this, so a hung service cannot outlive the task
         "timeout_seconds": settings.timeout(service) + TASK_TIMEOUT_MARGIN_SECONDS,
         "cache_policy": PHASE_CACHE_POLICY,

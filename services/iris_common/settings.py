@@ -89,6 +89,9 @@ class ClientSettings(IrisHomeSettings):
 
     circuit_breaker_failure_threshold: int = Field(default=5, ge=1, alias="CIRCUIT_BREAKER_FAILURE_THRESHOLD")
     circuit_breaker_recovery_timeout: float = Field(default=30.0, gt=0, alias="CIRCUIT_BREAKER_RECOVERY_TIMEOUT")
+    # how long a document's phase waits out an unavailable service (SVC001, an open breaker) before the document is
+    # quarantined: retried once per recovery period (iris_flows.policies.outage_delays); 0: no outage retries
+    outage_budget_seconds: float = Field(default=600.0, ge=0, alias="IRIS_OUTAGE_BUDGET_SECONDS")
     max_connections: int = Field(default=20, ge=1, alias="MAX_CONNECTIONS")
     max_keepalive_connections: int = Field(default=10, ge=0, alias="MAX_KEEPALIVE_CONNECTIONS")
     health_check_timeout: float = Field(default=5.0, gt=0, alias="HEALTH_CHECK_TIMEOUT")

@@ -33,3 +33,27 @@ def test_phase_key_depends_on_content_params_and_model_not_on_names() -> None:
     assert base != phase_key("sha-b", "embed", {"x": 1}, {"version": "v1"})
     assert base != phase_key("sha-a", "embed", {"x": 2}, {"version": "v1"})
     assert base != phase_key("sha-a", "embed", {"x": 1}, {"version": "v2"})
+
+
+def test_an_outage_is_waited_out_within_its_budget_other_failures_only_ordinarily(monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from iris_common.settings import ClientSettings
+    from iris_flows.policies import phase_options
+
+    monkeypatch.setenv("IRIS_OUTAGE_BUDGET_SECONDS", "600")
+    monkeypatch.setenv("CIRCUIT_BREAKER_RECOVERY_TIMEOUT", "30")
+    monkeypatch.setenv("OCR_EXTRACTOR_MAX_RETRIES", "2")
+    options = phase_options("ocr-extractor", ClientSettings())
+    assert options["retries"] == 2 + 20 and options["retry_delay_seconds"] == [2.0, 4.0] + [30.0] * 20
+    assert sum(options["retry_delay_seconds"][2:]) >= 600  # a restart shorter than the budget is waited out
+    should_retry = options["retry_condition_fn"]
+    unavailable = _failed_with(ServiceCallError("ocr-extractor", ErrorCode.SERVICE_UNAVAILABLE, "circuit breaker is open"))
+    timeout = _failed_with(TimeoutError("task timed out"))
+    assert should_retry(None, SimpleNamespace(run_count=15), unavailable)
+    assert should_retry(None, SimpleNamespace(run_count=2), timeout)
+    assert not should_retry(None, SimpleNamespace(run_count=3), timeout)  # past the ordinary retries
+    assert not should_retry(None, SimpleNamespace(run_count=1), _failed_with(ServiceCallError("x", ErrorCode.VALIDATION, "bad")))
+
+    monkeypatch.setenv("IRIS_OUTAGE_BUDGET_SECONDS", "0")
+    assert phase_options("ocr-extractor", ClientSettings())["retries"] == 2
