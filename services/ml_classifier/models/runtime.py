@@ -4,6 +4,10 @@ only when an image must be embedded.
 Requests read `self._model` once and use that object throughout, so a swap in the middle of a request
 cannot mix two versions; the lock only serialises swaps and reloads.
 
+Replicas share one model store (a volume, a ReadWriteMany PVC) and agree on the version through its `active`
+pointer: every request reads the pointer (a few bytes) and reloads when it names another version than the one
+served, so a training or activation on one replica is served by all from their next request.
+
 The pipeline sends the page's embedding (made by ml-embeddings), so the classifier usually never runs the
 encoder network: at start-up it reads only the encoder's declared identity (model id and dimension, from the
 prepared model's metadata), which is what the compatibility check needs. The network is built on the first
@@ -41,7 +45,7 @@ class ClassifierRuntime:
         self._encoder_tried = False  # the network is built once per process: a failure is kept, not retried per request
         self._encoder_lock = threading.Lock()
         self._model: ClassifierModel | None = None
-        self._stamp: tuple[int, int] | None = None
+        self._active: str | None = None  # what the store's pointer said when `_model` was chosen
         self._lock = threading.Lock()
         self.encoder_error: str | None = None
         self.model_error: str | None = None
@@ -63,7 +67,7 @@ class ClassifierRuntime:
             logger.error("encoder not usable: %s", self.encoder_error)
         if self._declared is None and self.encoder_error is None:
             self._load_encoder()
-        self._reload_model()
+        self._reload_model(initial=True)
         self.load_seconds = round(time.perf_counter() - started, 3)
 
     def _load_encoder(self) -> ImageEncoder | None:
@@ -87,24 +91,29 @@ class ClassifierRuntime:
                     logger.info("encoder %s loaded in %.2fs for an image", info.model_id, self.encoder_load_seconds)
             return self._encoder
 
-    def _reload_model(self) -> None:
+    def _reload_model(self, *, initial: bool = False) -> None:
         with self._lock:
-            stamp = self.store.active_stamp()
+            version = self.store.active_version()
+            if version == self._active and not initial:  # another request reloaded it meanwhile
+                return
             try:
-                model = self.store.load_active()
+                model = self.store.load(version) if version else None
                 self.model_error = None if model else f"no active classifier under {self.store.root}; run `iris setup` (prepare)"
             except Exception as exc:
-                model, self.model_error = None, f"cannot load the active classifier: {type(exc).__name__}: {exc}"
+                model, self.model_error = None, f"cannot load the active classifier {version}: {type(exc).__name__}: {exc}"
             if model is not None:
                 self._model = model
                 logger.info("classifier %s active (classes %s)", model.version, model.classes)
             elif self.model_error:
                 logger.error(self.model_error)
-            self._stamp = stamp
+            self._active = version  # a version that fails to load is not retried on every request
 
     def _refresh(self) -> None:
-        """Pick up a version activated by another process (e.g. `iris setup --force`) without a restart."""
-        if self.store.active_stamp() != self._stamp:
+        """Serve the version the store names now, whoever activated it (another replica, `iris setup --force`).
+
+        The pointer's content is compared, not its mtime: NFS and object-storage mounts keep coarse timestamps,
+        and two activations within one tick leave a pointer of the same mtime and size."""
+        if self.store.active_version() != self._active:
             self._reload_model()
 
     # -- accessors -----------------------------------------------------------------------------------------
@@ -218,10 +227,8 @@ class ClassifierRuntime:
         counts = training.check_labels(labels, len(matrix))
         with self._lock:
             model = self.store.save(estimator, training_size=counts, encoder=encoder.model_dump(), provenance=provenance, activate=activate)
-            if activate:
-                self._model = model
-                self._stamp = self.store.active_stamp()
-                self.model_error = None
+            if activate:  # another replica activating meanwhile changes the pointer: the next request follows it
+                self._model, self._active, self.model_error = model, model.version, None
         return model.describe(active=activate)
 
     def activate(self, version: str) -> ModelDescription:
@@ -231,7 +238,7 @@ class ClassifierRuntime:
         with self._lock:
             model = self.store.load(version)
             self.store.activate(version)
-            self._model, self._stamp, self.model_error = model, self.store.active_stamp(), None
+            self._model, self._active, self.model_error = model, version, None
         return model.describe()
 
     # -- reporting -----------------------------------------------------------------------------------------
@@ -258,6 +265,7 @@ class ClassifierRuntime:
         return checks
 
     def describe(self) -> dict[str, Any]:
+        self._refresh()  # /info reports the version this replica serves now, not the one it served last
         info = self.encoder_info()
         encoder = info.model_dump() if info else None
         model = self._model

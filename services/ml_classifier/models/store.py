@@ -2,6 +2,7 @@
 
 Each training writes a new directory (never overwriting an old one), then the `active` pointer file is
 replaced atomically, so a reader in another process sees either the old or the new version, never half of one.
+The pointer is the one record of the active version: replicas sharing the store read it on each request.
 """
 
 import json
@@ -86,14 +87,6 @@ class ModelStore:
         except OSError:
             return None
         return version or None
-
-    def active_stamp(self) -> tuple[int, int] | None:
-        """Cheap change detector for the pointer (mtime, size): lets a running service pick up a version trained elsewhere."""
-        try:
-            st = self.active_file.stat()
-        except OSError:
-            return None
-        return (st.st_mtime_ns, st.st_size)
 
     def load(self, version: str) -> ClassifierModel:
         folder = self.root / version
