@@ -72,6 +72,23 @@ def test_docker_compose_file_is_valid() -> None:
         assert services["worker"]["depends_on"][svc]["condition"] == "service_healthy"
 
 
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="Debian docker-compose not installed")
+def test_ocr_extractor_runs_as_replicas_behind_one_name() -> None:
+    """deploy.replicas (docker-compose 1.29 scales by it too), no host port N replicas would fight over."""
+    def rendered(**env: str) -> dict[str, Any]:
+        base = {k: v for k, v in os.environ.items() if k != "OCR_EXTRACTOR_REPLICAS"}
+        result = subprocess.run(["docker-compose", "-f", str(REPO / "docker-compose.yml"), "config"], cwd=REPO,
+                                env={**base, "POSTGRES_PASSWORD": "test-only", **env}, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return yaml.safe_load(result.stdout)["services"]
+
+    services = rendered()
+    assert services["ocr-extractor"]["deploy"]["replicas"] == 2 and "ports" not in services["ocr-extractor"]
+    assert "container_name" not in services["ocr-extractor"]
+    assert rendered(OCR_EXTRACTOR_REPLICAS="3")["ocr-extractor"]["deploy"]["replicas"] == 3
+    assert services["worker"]["environment"]["OCR_EXTRACTOR_URL"] == "http://ocr-extractor:8004"
+
+
 def test_compose_refuses_to_start_without_a_database_password() -> None:
     if shutil.which("docker-compose") is None:
         pytest.skip("Debian docker-compose not installed")
