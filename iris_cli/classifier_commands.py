@@ -5,7 +5,9 @@ the model is trained and measured on what the pipeline will give it; `--no-text`
 """
 
 import argparse
+import getpass
 import json
+import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,7 +73,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     texts = _texts(items, not args.no_text)
     files = [("files", (f.path.name, f.path.read_bytes())) for f in items]
     form: dict[str, Any] = {"labels": [f.label for f in items], "note": args.note or f"iris train {Path(args.dir).resolve()}",
-                            "include_base": str(args.include_base).lower(), "activate": str(not args.no_activate).lower()}
+                            "include_base": str(args.include_base).lower(), "activate": str(not args.no_activate).lower(),
+                            "actor": _actor()}
     if not args.no_text:
         form["texts"] = texts
     with _client() as client:
@@ -79,6 +82,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     state = "active" if model["active"] else "stored, not active (iris model-activate " + model["version"] + ")"
     print(f"new model version {model['version']} ({state}): {model['training_total']} examples, classes {model['classes']}, "
           f"reads text: {model.get('text_features') or 'no'}")
+    if model.get("holdout"):
+        print(f"hold-out check: {model['holdout']['reason']}")
     print(json.dumps(model["training_size"]))
     return 0
 
@@ -117,10 +122,17 @@ def cmd_classify_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _actor() -> str:
+    """Who asks, as recorded with an activation: user@host of this shell."""
+    return f"{getpass.getuser()}@{socket.gethostname()}"[:80]
+
+
 def cmd_model_activate(args: argparse.Namespace) -> int:
     with _client() as client:
-        model = _data(client.post("/model/activate", json={"version": args.version}))
-    print(f"active model: {model['version']} (classes {model['classes']})")
+        model = _data(client.post("/model/activate", json={"version": args.version, "reason": args.reason, "actor": _actor()}))
+    activation = model.get("activation") or {}
+    print(f"active model: {model['version']} (classes {model['classes']}), activated {activation.get('activated_at')} "
+          f"by {activation.get('actor')}: {activation.get('reason') or '-'}")
     return 0
 
 
@@ -128,7 +140,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a new classifier version from DIR/<label>/<images>", description=cmd_train.__doc__)
     p.add_argument("dir")
     p.add_argument("--include-base", action="store_true", help="also train on the generated set of the default model")
-    p.add_argument("--no-activate", action="store_true", help="store the version without serving it")
+    p.add_argument("--no-activate", action="store_true",
+                   help="store the version without serving it (otherwise it is served if it passes the hold-out check)")
     p.add_argument("--note", default="", help="provenance text stored with the model")
     p.add_argument("--no-text", action="store_true", help="do not read the pages' words (image-only model)")
     p.set_defaults(func=cmd_train)
@@ -142,4 +155,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_classify_eval)
     p = sub.add_parser("model-activate", help="serve a stored classifier version (e.g. v1, the default)")
     p.add_argument("version")
+    p.add_argument("--reason", default="", help="why (recorded with the activation; GET /model shows it)")
     p.set_defaults(func=cmd_model_activate)

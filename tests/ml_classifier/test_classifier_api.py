@@ -76,19 +76,20 @@ def test_train_from_images_round_trip_bumps_version(private_client):
     for kind in kinds:
         for seed, variant in ((100, "clean"), (101, "noisy"), (102, "rotated")):
             files.append(("files", (f"{kind}-{seed}.png", png_bytes(page(kind, seed, variant)), "image/png")))
-            labels.append(f"my-{kind}")
-    r = private_client.post("/train", files=files, data={"labels": labels})
+            labels.append(f"my_{kind}")
+    r = private_client.post("/train", files=files, data={"labels": labels, "activate": "true"})
     assert r.status_code == 200, r.text
     trained = r.json()["data"]
-    assert trained["classes"] == sorted(f"my-{k}" for k in kinds)
-    assert trained["training_size"] == {f"my-{k}": 3 for k in kinds}
+    assert trained["classes"] == sorted(f"my_{k}" for k in kinds)
+    assert trained["training_size"] == {f"my_{k}": 3 for k in kinds}
+    assert trained["active"] and trained["holdout"]["passed"] and trained["holdout"]["examples"] == 3
     assert int(trained["version"][1:]) == int(before["version"][1:]) + 1
 
     model = private_client.get("/model").json()["data"]
     assert (model["version"], model["classes"]) == (trained["version"], trained["classes"])
     for kind in kinds:  # served at once, no restart
         data = _classify(private_client, page(kind, 7000, "noisy"))
-        assert data["predicted_class"] == f"my-{kind}", data["scores"]
+        assert data["predicted_class"] == f"my_{kind}", data["scores"]
         assert data["model_version"] == trained["version"]
 
 

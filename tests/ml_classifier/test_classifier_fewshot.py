@@ -21,11 +21,11 @@ def test_train_with_base_set_adds_a_type_and_keeps_the_others(private_client):
     # a "ticket" type: receipts printed on thermal paper, 4 examples
     tickets = [page("receipt", 300 + i, "thermal") for i in range(4)]
     others = [page("letter", 300 + i) for i in range(4)]
-    files, form = _upload(tickets + others, ["ticket"] * 4 + ["letter"] * 4, include_base="true")
+    files, form = _upload(tickets + others, ["ticket"] * 4 + ["letter"] * 4, include_base="true", activate="true")
     r = private_client.post("/train", files=files, data=form)
     assert r.status_code == 200, r.text
     model = r.json()["data"]
-    assert model["version"] != before and model["active"] is True
+    assert model["version"] != before and model["active"] is True and model["holdout"]["passed"], model["holdout"]
     assert set(model["classes"]) == set(KINDS) | {"ticket"}
     assert model["training_size"]["ticket"] == 4 and model["training_size"]["form"] >= 1
     assert "base set" in model["provenance"]

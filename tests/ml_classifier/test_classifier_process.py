@@ -16,8 +16,13 @@ def test_service_runs_as_a_real_process(private_models_dir, tmp_path):
         version = httpx.get(f"{base}/model", timeout=5).json()["data"]["version"]
         files = [("files", (f"{k}.png", png_bytes(page(k, 5201)), "image/png")) for k in ("receipt", "letter")]
         trained = httpx.post(f"{base}/train", files=files, data={"labels": ["receipt", "letter"]}, timeout=60)
-        assert trained.status_code == 200
-        assert httpx.get(f"{base}/model", timeout=5).json()["data"]["version"] == trained.json()["data"]["version"] != version
+        assert trained.status_code == 200 and trained.json()["data"]["active"] is False  # stored, not served
+        new = trained.json()["data"]["version"]
+        assert httpx.get(f"{base}/model", timeout=5).json()["data"]["version"] == version
+        activated = httpx.post(f"{base}/model/activate", json={"version": new, "reason": "test", "actor": "ci"}, timeout=10)
+        assert activated.status_code == 200
+        model = httpx.get(f"{base}/model", timeout=5).json()["data"]
+        assert model["version"] == new != version and (model["activation"]["actor"], model["activation"]["reason"]) == ("ci", "test")
         bad = httpx.post(f"{base}/classify", json={"embedding": [0.5, 0.5]}, timeout=10)
         assert bad.status_code == 400 and bad.json()["error"]["code"] == "VAL001"
         assert httpx.get(f"{base}/health", timeout=5).json()["status"] == "healthy"

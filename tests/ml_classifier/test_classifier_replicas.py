@@ -30,7 +30,8 @@ def test_a_version_trained_on_one_replica_is_served_by_the_other(replicas):
     a, b = replicas
     before = _version(b)
     vectors = a.app.state.runtime.embed([page(k, 600 + i) for k in ("receipt", "letter") for i in range(2)]).tolist()
-    r = a.post("/train", json={"embeddings": vectors, "labels": ["r", "r", "l", "l"], "note": "replica a"})
+    r = a.post("/train", json={"embeddings": vectors, "labels": ["r", "r", "l", "l"], "note": "replica a",
+                                 "activate": True})
     assert r.status_code == 200, r.text
     trained = r.json()["data"]["version"]
     assert trained != before
@@ -52,6 +53,7 @@ def test_an_activation_within_one_timestamp_tick_is_seen(replicas, private_model
     first = _version(a)
     vectors = a.app.state.runtime.embed([page("receipt", 610), page("letter", 610)]).tolist()
     trained = a.post("/train", json={"embeddings": vectors, "labels": ["r", "l"]}).json()["data"]["version"]
+    assert a.post("/model/activate", json={"version": trained}).status_code == 200
     assert len(trained) == len(first), "the test needs two version names of one length"
     assert _version(b) == trained
 

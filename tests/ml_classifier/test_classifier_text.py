@@ -56,9 +56,10 @@ def test_train_with_texts_reads_text_and_without_them_does_not(private_client):
     vectors = [_embedding(private_client, page(k, 5400 + i)) for k in ("receipt", "letter") for i in range(3)]
     labels = ["receipt"] * 3 + ["letter"] * 3
     texts = ["TOTAL 12.00 CASH"] * 3 + ["Dear Ana, sincerely"] * 3
-    with_text = private_client.post("/train", json={"embeddings": vectors, "labels": labels, "texts": texts}).json()["data"]
+    with_text = private_client.post("/train", json={"embeddings": vectors, "labels": labels, "texts": texts, "activate": True}).json()["data"]
     assert with_text["text_features"] is not None
-    one_missing = private_client.post("/train", json={"embeddings": vectors, "labels": labels, "texts": texts[:-1] + [None]}).json()["data"]
+    one_missing = private_client.post("/train", json={"embeddings": vectors, "labels": labels, "texts": texts[:-1] + [None],
+                                                                  "activate": True}).json()["data"]
     assert one_missing["text_features"] is None  # an example without text would teach "no words" = its class
     result = private_client.post("/classify", json={"embedding": vectors[0], "text": "TOTAL"}).json()["data"]
     assert result["used_text"] is False and result["model_version"] == one_missing["version"]

@@ -33,11 +33,33 @@ class TrainEmbeddingsRequest(BaseModel):
                                            "with every text present the new version also reads text")
     note: str = Field(default="", description="free text stored as the model's provenance")
     include_base: bool = Field(default=False, description="also train on the generated base set the default model was trained on")
-    activate: bool = Field(default=True, description="serve the new version at once (false: store it only; activate later)")
+    activate: bool = Field(default=False, description="also serve the new version, if it passes the hold-out check against the "
+                           "active model (default: store it only; `POST /model/activate` serves it)")
+    actor: str = Field(default="api", max_length=80, description="who asks (recorded with an activation)")
 
 
 class ActivateRequest(BaseModel):
-    version: str = Field(description="a stored version, e.g. 'v1' (the default model `iris setup` trained)")
+    version: str = Field(max_length=32, description="a stored version, e.g. 'v1' (the default model `iris setup` trained)")
+    reason: str = Field(default="", max_length=500, description="why (recorded with the activation, shown by GET /model)")
+    actor: str = Field(default="api", max_length=80, description="who asks (e.g. user@host; recorded with the activation)")
+
+
+class ActivationRecord(BaseModel):
+    version: str
+    activated_at: datetime
+    actor: str
+    reason: str
+
+
+class HoldoutReport(BaseModel):
+    """How a new version did on a stratified hold-out of its own training data, beside the active model."""
+
+    examples: int
+    accuracy: float | None
+    active_accuracy: float | None
+    margin: float
+    passed: bool
+    reason: str
 
 
 class ModelList(BaseModel):
@@ -57,3 +79,5 @@ class ModelDescription(BaseModel):
     provenance: str = ""
     text_features: str | None = Field(default=None, description="what the text part reads (null: the model uses the image only)")
     active: bool = True
+    activation: ActivationRecord | None = Field(default=None, description="who activated this version, when and why (the latest)")
+    holdout: HoldoutReport | None = Field(default=None, description="/train with activate=true: the check that allowed it or not")

@@ -77,7 +77,8 @@ class TrainInput:
     texts: list[str | None] | None = None
     note: str = ""
     include_base: bool = False
-    activate: bool = True
+    activate: bool = False
+    actor: str = "api"
 
 
 def _form_flag(value: object, default: bool) -> bool:
@@ -96,7 +97,7 @@ async def train_input(request: Request) -> TrainInput:
     if media_type == "application/json":
         body = await _json_body(request, TrainEmbeddingsRequest)
         return TrainInput(embeddings=body.embeddings, labels=body.labels, texts=body.texts, note=body.note,
-                          include_base=body.include_base, activate=body.activate)
+                          include_base=body.include_base, activate=body.activate, actor=body.actor)
     if media_type == "multipart/form-data":
         form = await request.form()
         uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
@@ -108,9 +109,10 @@ async def train_input(request: Request) -> TrainInput:
         if not labels:
             raise InvalidInput("missing multipart field `labels` (one label per file)")
         texts: list[str | None] = [v for v in form.getlist("texts") if isinstance(v, str)]
-        note = form.get("note")
+        note, actor = form.get("note"), form.get("actor")
         return TrainInput(uploads=uploads, labels=labels, texts=texts or None, note=note if isinstance(note, str) else "",
-                          include_base=_form_flag(form.get("include_base"), False), activate=_form_flag(form.get("activate"), True))
+                          include_base=_form_flag(form.get("include_base"), False), activate=_form_flag(form.get("activate"), False),
+                          actor=actor[:80] if isinstance(actor, str) and actor else "api")
     raise _unsupported(media_type, expected)
 
 

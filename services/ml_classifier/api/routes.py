@@ -69,10 +69,12 @@ def classify(request: Request, body: ClassifyInputDep, settings: SettingsDep, ru
 
 @router.post("/train", response_model=Envelope[ModelDescription], openapi_extra=_TRAIN_BODY)
 def train(request: Request, body: TrainInputDep, settings: SettingsDep, runtime: RuntimeDep) -> Any:
-    """Fit a new model on labelled images or embeddings, store it as the next version and make it active."""
+    """Fit a new model on labelled images or embeddings and store it as the next version. It is served only with
+    `activate=true` and when it passes the hold-out check against the active model (`holdout` in the answer);
+    otherwise `POST /model/activate` serves it."""
     if body.embeddings is not None:
         description = runtime.train(body.embeddings, body.labels, provenance=body.note or f"POST /train: {len(body.labels)} embeddings",
-                                    texts=body.texts, include_base=body.include_base, activate=body.activate)
+                                    texts=body.texts, include_base=body.include_base, activate=body.activate, actor=body.actor)
         return envelope(request, description)
     if len(body.uploads) != len(body.labels):
         raise InvalidInput(
@@ -81,7 +83,9 @@ def train(request: Request, body: TrainInputDep, settings: SettingsDep, runtime:
         )
     if len(body.uploads) > settings.train_max_examples:
         raise InvalidInput(f"{len(body.uploads)} files; at most {settings.train_max_examples} per training")
-    check_labels(body.labels, len(body.uploads))  # VAL001 before any decoding or embedding
+    # VAL001 before any decoding or embedding
+    check_labels(body.labels, len(body.uploads), max_classes=settings.train_max_classes,
+                 max_per_class=settings.train_max_examples_per_class)
     texts = check_texts(body.texts, len(body.uploads), max_chars=settings.text_max_chars)
     images, labels = [], []
     for upload, label in zip(body.uploads, body.labels):
@@ -92,14 +96,15 @@ def train(request: Request, body: TrainInputDep, settings: SettingsDep, runtime:
         labels.append(label)
     vectors = runtime.embed(images)
     description = runtime.train(vectors, labels, provenance=body.note or f"POST /train: {len(labels)} uploaded images",
-                                texts=texts, include_base=body.include_base, activate=body.activate)
+                                texts=texts, include_base=body.include_base, activate=body.activate, actor=body.actor)
     return envelope(request, description)
 
 
 @router.get("/model", response_model=Envelope[ModelDescription])
 def describe_model(request: Request, runtime: RuntimeDep) -> Any:
-    """The active model: version, classes, examples per class, creation date, encoder it expects."""
-    return envelope(request, runtime.model().describe())
+    """The active model: version, classes, examples per class, creation date, encoder it expects, and who activated
+    it, when and why."""
+    return envelope(request, runtime.describe_active())
 
 
 @router.get("/models", response_model=Envelope[ModelList])
@@ -111,4 +116,4 @@ def list_models(request: Request, runtime: RuntimeDep) -> Any:
 @router.post("/model/activate", response_model=Envelope[ModelDescription])
 def activate_model(request: Request, body: ActivateRequest, runtime: RuntimeDep) -> Any:
     """Serve a stored version from the next request on (e.g. restore the default after `iris train`)."""
-    return envelope(request, runtime.activate(body.version))
+    return envelope(request, runtime.activate(body.version, actor=body.actor, reason=body.reason))

@@ -4,8 +4,10 @@ Multinomial logistic regressions (core/estimator.py): with a few dozen examples 
 seconds, give calibrated-enough probabilities for `confidence`, and need no tuning beyond C.
 """
 
+import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -13,22 +15,37 @@ from iris_common.errors import InvalidInput
 from ml_classifier.core.estimator import DocumentTypeEstimator
 
 
-def check_labels(labels: Sequence[str], n_examples: int) -> dict[str, int]:
-    """Counts per class; VAL001 unless there is one non-empty label per example and at least two classes."""
+# a document type is a short identifier: it becomes a JSON key, a schema name and a column in fields.csv
+LABEL_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+def check_labels(labels: Sequence[str], n_examples: int, *, max_classes: int | None = None,
+                 max_per_class: int | None = None) -> dict[str, int]:
+    """Counts per class; VAL001 unless there is one label per example, each matching LABEL_PATTERN, at least two
+    classes, at most `max_classes` of them and at most `max_per_class` examples of any (None: unbounded).
+    A rejected label is described by its position and length, not echoed."""
     if len(labels) != n_examples:
         raise InvalidInput(
             f"{n_examples} examples but {len(labels)} labels: send exactly one label per example",
             details={"examples": n_examples, "labels": len(labels)},
         )
-    cleaned = [label.strip() if isinstance(label, str) else "" for label in labels]
-    if any(not label for label in cleaned):
-        raise InvalidInput("labels must be non-empty strings")
-    counts = Counter(cleaned)
+    bad = [i for i, label in enumerate(labels) if not isinstance(label, str) or not LABEL_PATTERN.fullmatch(label)]
+    if bad:
+        lengths = [len(labels[i]) if isinstance(labels[i], str) else None for i in bad[:20]]
+        raise InvalidInput(f"{len(bad)} label(s) are not document-type names ({LABEL_PATTERN.pattern}: a lowercase letter, "
+                           "then up to 31 lowercase letters, digits or _)", details={"indices": bad[:20], "lengths": lengths})
+    counts = Counter(labels)
     if len(counts) < 2:
         raise InvalidInput(
             f"training needs at least 2 classes with at least 1 example each; got {dict(counts)}",
             details={"counts": dict(counts)},
         )
+    if max_classes is not None and len(counts) > max_classes:
+        raise InvalidInput(f"{len(counts)} classes; at most {max_classes} (TRAIN_MAX_CLASSES)",
+                           details={"classes": len(counts), "max_classes": max_classes})
+    if max_per_class is not None and (crowded := {k: n for k, n in counts.items() if n > max_per_class}):
+        raise InvalidInput(f"more than {max_per_class} examples of a class (TRAIN_MAX_EXAMPLES_PER_CLASS)",
+                           details={"counts": crowded, "max_per_class": max_per_class})
     return dict(sorted(counts.items()))
 
 
@@ -62,3 +79,54 @@ def predict_scores(estimator: DocumentTypeEstimator, embeddings: np.ndarray, tex
 def best_of(scores: dict[str, float]) -> tuple[str, float]:
     label = max(scores, key=scores.__getitem__)
     return label, scores[label]
+
+
+@dataclass(frozen=True)
+class HoldoutCheck:
+    """A new version's accuracy on a stratified hold-out of its own training data, beside the active model's."""
+
+    examples: int
+    accuracy: float | None
+    active_accuracy: float | None
+    margin: float
+    passed: bool
+    reason: str
+
+
+def holdout_check(embeddings: np.ndarray, labels: Sequence[str], texts: Sequence[str | None] | None, *,
+                  fit_fn: Callable[[np.ndarray, list[str], list[str | None] | None], DocumentTypeEstimator],
+                  active: DocumentTypeEstimator | None, margin: float, eligible: int | None = None, share: float = 0.25,
+                  seed: int = 0) -> HoldoutCheck:
+    """Hold out `share` of each class with at least two examples among the first `eligible` rows (the caller's own
+    examples: the generated base set appended after them is what the default model was trained on, so holding it
+    out would score that model on its training data), fit on the rest with `fit_fn`, and score both the candidate
+    and the active model on the held-out examples (a class the active model does not know counts wrong for it). Passes when the candidate is not worse than the active model by more than `margin`. Too few examples
+    to hold any out: not passed (store the version and activate it by hand, `POST /model/activate`)."""
+    rng = np.random.default_rng(seed)
+    labels = list(labels)
+    held: list[int] = []
+    eligible = len(labels) if eligible is None else eligible
+    for label in sorted(set(labels[:eligible])):
+        rows = [i for i, x in enumerate(labels[:eligible]) if x == label]
+        if len(rows) >= 2:
+            held += list(rng.choice(rows, size=max(1, int(len(rows) * share)), replace=False))
+    kept = sorted(set(range(len(labels))) - set(held))
+    if not held or len({labels[i] for i in kept}) < 2:
+        return HoldoutCheck(0, None, None, margin, False, "too few examples for a hold-out check (two of a class at least)")
+
+    def rows_of(index: list[int]) -> tuple[np.ndarray, list[str], list[str | None] | None]:
+        return embeddings[index], [labels[i] for i in index], None if texts is None else [texts[i] for i in index]
+
+    x_held, y_held, t_held = rows_of(held)
+    candidate = fit_fn(*rows_of(kept))
+
+    def accuracy(model: DocumentTypeEstimator) -> float:
+        predicted = [best_of(scores)[0] for scores in predict_scores(model, x_held, t_held)]
+        return float(np.mean([p == y for p, y in zip(predicted, y_held, strict=True)]))
+
+    new = accuracy(candidate)
+    old = accuracy(active) if active is not None else None
+    passed = old is None or new >= old - margin
+    reason = (f"hold-out accuracy {new:.3f} on {len(held)} examples" + (f" vs {old:.3f} for the active model" if old is not None else "")
+              + ("" if passed else f": worse by more than {margin}"))
+    return HoldoutCheck(len(held), round(new, 4), None if old is None else round(old, 4), margin, passed, reason)

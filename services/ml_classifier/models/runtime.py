@@ -15,6 +15,7 @@ request that brings an image (classify or train by image) and kept; `iris setup`
 default model (models.prepare).
 """
 
+import dataclasses
 import logging
 import threading
 import time
@@ -23,13 +24,14 @@ from typing import Any
 
 import numpy as np
 
-from iris_common.contract.classification import ClassificationResult, ModelDescription
+from iris_common.contract.classification import ClassificationResult, HoldoutReport, ModelDescription
 from iris_common.contract.embeddings import EncoderInfo
 from iris_common.contract.health import CheckResult
 from iris_common.errors import InvalidInput, ServiceUnavailable
 from iris_models.encoders import ImageEncoder, build_encoder, declared_info
 from iris_models.encoders.vectors import as_matrix, as_vector
 from ml_classifier.core import training
+from ml_classifier.core.estimator import DocumentTypeEstimator
 from ml_classifier.models.store import ClassifierModel, ModelStore
 from ml_classifier.settings import ClassifierSettings
 
@@ -199,9 +201,12 @@ class ClassifierRuntime:
         provenance: str,
         texts: Sequence[str | None] | None = None,
         include_base: bool = False,
-        activate: bool = True,
+        activate: bool = False,
+        actor: str = "api",
     ) -> ModelDescription:
-        """Fit, store as a new version and (by default) activate it for the next request.
+        """Fit and store as a new version; serve it only when `activate` is asked for AND it passes the hold-out
+        check against the active model (`training.holdout_check`; the response's `holdout` says how it did), so
+        one malformed or careless training cannot retype every later document.
 
         include_base adds the generated set of the default model, so a few user examples extend the known
         classes instead of replacing them. With the OCR text of every example (and of the base set) the new
@@ -209,7 +214,8 @@ class ClassifierRuntime:
         """
         if len(labels) > self.settings.train_max_examples:
             raise InvalidInput(f"{len(labels)} examples; at most {self.settings.train_max_examples} per training")
-        training.check_labels(labels, len(embeddings))
+        training.check_labels(labels, len(embeddings), max_classes=self.settings.train_max_classes,
+                              max_per_class=self.settings.train_max_examples_per_class)
         texts = training.check_texts(texts, len(embeddings), max_chars=self.settings.text_max_chars)
         matrix = np.asarray(embeddings, dtype=np.float32) if isinstance(embeddings, np.ndarray) else as_matrix(embeddings, self.expected_dimension())
         encoder = self.encoder_info() or self.encoder.info  # the network only when its identity is not declared
@@ -223,23 +229,43 @@ class ClassifierRuntime:
             matrix, labels = np.vstack([matrix, base.embeddings]), labels + base.labels
             texts = texts + base.texts if texts is not None and base.texts is not None else None
             provenance += f" + generated base set ({len(base.labels)} pages)"
-        estimator = training.fit(matrix, labels, c=self.settings.classifier_c, texts=texts, text_weight=self.settings.classifier_text_weight)
+        estimator = self._fit(matrix, labels, texts)
         counts = training.check_labels(labels, len(matrix))
+        holdout = self._holdout(matrix, labels, texts, eligible=len(embeddings)) if activate else None
         with self._lock:
-            model = self.store.save(estimator, training_size=counts, encoder=encoder.model_dump(), provenance=provenance, activate=activate)
-            if activate:  # another replica activating meanwhile changes the pointer: the next request follows it
+            model = self.store.save(estimator, training_size=counts, encoder=encoder.model_dump(), provenance=provenance, activate=False)
+            record = None
+            if holdout is not None and holdout.passed:  # another replica activating meanwhile: the next request follows it
+                record = self.store.activate(model.version, actor=actor, reason=f"POST /train activate=true: {holdout.reason}")
                 self._model, self._active, self.model_error = model, model.version, None
-        return model.describe(active=activate)
+        return model.describe(active=record is not None).model_copy(update={"activation": record, "holdout": holdout})
 
-    def activate(self, version: str) -> ModelDescription:
+    def _fit(self, matrix: np.ndarray, labels: list[str], texts: Sequence[str | None] | None) -> DocumentTypeEstimator:
+        return training.fit(matrix, labels, c=self.settings.classifier_c, texts=texts, text_weight=self.settings.classifier_text_weight)
+
+    def _holdout(self, matrix: np.ndarray, labels: list[str], texts: Sequence[str | None] | None, eligible: int) -> HoldoutReport:
+        try:
+            active: DocumentTypeEstimator | None = self.model().estimator
+        except ServiceUnavailable:
+            active = None  # no model to compare with: the candidate's own score decides nothing, it passes
+        check = training.holdout_check(matrix, labels, None if texts is None else list(texts), fit_fn=self._fit, active=active,
+                                       margin=self.settings.train_activation_margin, eligible=eligible)
+        return HoldoutReport(**dataclasses.asdict(check))
+
+    def activate(self, version: str, *, actor: str = "api", reason: str = "") -> ModelDescription:
         """Serve a stored version (e.g. back to the default `v1` after experiments); VAL001 if it does not exist."""
         if version not in self.store.versions():
             raise InvalidInput(f"no classifier version {version!r}; stored: {self.store.versions()}", details={"version": version})
         with self._lock:
             model = self.store.load(version)
-            self.store.activate(version)
+            record = self.store.activate(version, actor=actor, reason=reason)
             self._model, self._active, self.model_error = model, version, None
-        return model.describe()
+        return model.describe().model_copy(update={"activation": record})
+
+    def describe_active(self) -> ModelDescription:
+        """The active model, with who activated it, when and why."""
+        model = self.model()
+        return model.describe().model_copy(update={"activation": self.store.last_activation(model.version)})
 
     # -- reporting -----------------------------------------------------------------------------------------
     def checks(self) -> dict[str, CheckResult]:

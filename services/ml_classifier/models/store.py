@@ -19,7 +19,7 @@ import numpy as np
 import sklearn
 from sklearn.linear_model import LogisticRegression
 
-from iris_common.contract.classification import ModelDescription
+from iris_common.contract.classification import ActivationRecord, ModelDescription
 from ml_classifier.core.estimator import DocumentTypeEstimator
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,7 @@ _VERSION = re.compile(r"^v(\d+)$")
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
 ACTIVE_FILE = "active"
+ACTIVATIONS_FILE = "activations.jsonl"  # one line per activation: version, when, who, why
 BASE_SET_FILE = "base_set.npz"
 
 
@@ -138,16 +139,36 @@ class ModelStore:
         tmp.write_text(json.dumps(metadata, indent=2))
         os.replace(tmp, folder / METADATA_FILE)  # the metadata file marks the version complete
         if activate:
-            self.activate(version)
+            self.activate(version, actor="iris", reason=provenance)
         logger.info("stored classifier %s (%s)", version, provenance)
         return ClassifierModel(version=version, estimator=estimator, metadata=metadata)
 
-    def activate(self, version: str) -> None:
+    def activate(self, version: str, *, actor: str = "iris", reason: str = "") -> ActivationRecord:
+        """Point every replica at `version` (the pointer is replaced atomically) and record who, when and why."""
         if not (self.root / version / METADATA_FILE).is_file():
             raise FileNotFoundError(f"no complete classifier version {version} under {self.root}")
+        record = ActivationRecord(version=version, activated_at=datetime.now(timezone.utc), actor=actor, reason=reason)
+        with (self.root / ACTIVATIONS_FILE).open("a", encoding="utf-8") as log:
+            log.write(record.model_dump_json() + "\n")
         tmp = self.root / f".{ACTIVE_FILE}.{os.getpid()}.tmp"
         tmp.write_text(version + "\n")
         os.replace(tmp, self.active_file)
+        return record
+
+    def last_activation(self, version: str) -> ActivationRecord | None:
+        """The latest recorded activation of `version` (None: activated before the record existed, or never)."""
+        try:
+            lines = (self.root / ACTIVATIONS_FILE).read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return None
+        for line in reversed(lines):
+            try:
+                record = ActivationRecord.model_validate_json(line)
+            except ValueError:
+                continue
+            if record.version == version:
+                return record
+        return None
 
     def save_base_set(self, base: BaseSet) -> None:
         """The generated training set of the default model, for trainings that extend it with user examples."""
