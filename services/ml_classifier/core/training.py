@@ -7,10 +7,10 @@ seconds, give calibrated-enough probabilities for `confidence`, and need no tuni
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
+from iris_common.contract.classification import HoldoutReport
 from iris_common.errors import InvalidInput
 from ml_classifier.core.estimator import DocumentTypeEstimator
 
@@ -81,22 +81,10 @@ def best_of(scores: dict[str, float]) -> tuple[str, float]:
     return label, scores[label]
 
 
-@dataclass(frozen=True)
-class HoldoutCheck:
-    """A new version's accuracy on a stratified hold-out of its own training data, beside the active model's."""
-
-    examples: int
-    accuracy: float | None
-    active_accuracy: float | None
-    margin: float
-    passed: bool
-    reason: str
-
-
 def holdout_check(embeddings: np.ndarray, labels: Sequence[str], texts: Sequence[str | None] | None, *,
                   fit_fn: Callable[[np.ndarray, list[str], list[str | None] | None], DocumentTypeEstimator],
                   active: DocumentTypeEstimator | None, margin: float, eligible: int | None = None, share: float = 0.25,
-                  seed: int = 0) -> HoldoutCheck:
+                  seed: int = 0) -> HoldoutReport:
     """Hold out `share` of each class with at least two examples among the first `eligible` rows (the caller's own
     examples: the generated base set appended after them is what the default model was trained on, so holding it
     out would score that model on its training data), fit on the rest with `fit_fn`, and score both the candidate
@@ -112,7 +100,8 @@ def holdout_check(embeddings: np.ndarray, labels: Sequence[str], texts: Sequence
             held += list(rng.choice(rows, size=max(1, int(len(rows) * share)), replace=False))
     kept = sorted(set(range(len(labels))) - set(held))
     if not held or len({labels[i] for i in kept}) < 2:
-        return HoldoutCheck(0, None, None, margin, False, "too few examples for a hold-out check (two of a class at least)")
+        return HoldoutReport(examples=0, accuracy=None, active_accuracy=None, margin=margin, passed=False,
+                             reason="too few examples for a hold-out check (two of a class at least)")
 
     def rows_of(index: list[int]) -> tuple[np.ndarray, list[str], list[str | None] | None]:
         return embeddings[index], [labels[i] for i in index], None if texts is None else [texts[i] for i in index]
@@ -129,4 +118,5 @@ def holdout_check(embeddings: np.ndarray, labels: Sequence[str], texts: Sequence
     passed = old is None or new >= old - margin
     reason = (f"hold-out accuracy {new:.3f} on {len(held)} examples" + (f" vs {old:.3f} for the active model" if old is not None else "")
               + ("" if passed else f": worse by more than {margin}"))
-    return HoldoutCheck(len(held), round(new, 4), None if old is None else round(old, 4), margin, passed, reason)
+    return HoldoutReport(examples=len(held), accuracy=round(new, 4), active_accuracy=None if old is None else round(old, 4),
+                         margin=margin, passed=passed, reason=reason)

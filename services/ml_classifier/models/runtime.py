@@ -15,7 +15,6 @@ request that brings an image (classify or train by image) and kept; `iris setup`
 default model (models.prepare).
 """
 
-import dataclasses
 import logging
 import threading
 import time
@@ -248,9 +247,8 @@ class ClassifierRuntime:
             active: DocumentTypeEstimator | None = self.model().estimator
         except ServiceUnavailable:
             active = None  # no model to compare with: the candidate's own score decides nothing, it passes
-        check = training.holdout_check(matrix, labels, None if texts is None else list(texts), fit_fn=self._fit, active=active,
-                                       margin=self.settings.train_activation_margin, eligible=eligible)
-        return HoldoutReport(**dataclasses.asdict(check))
+        return training.holdout_check(matrix, labels, None if texts is None else list(texts), fit_fn=self._fit, active=active,
+                                      margin=self.settings.train_activation_margin, eligible=eligible)
 
     def activate(self, version: str, *, actor: str = "api", reason: str = "") -> ModelDescription:
         """Serve a stored version (e.g. back to the default `v1` after experiments); VAL001 if it does not exist."""
