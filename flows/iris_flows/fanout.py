@@ -7,7 +7,8 @@ result JSON (succeeded), a quarantine record written by one of this batch's runs
 run (wait for that run's output), or nothing. A run that ended without an output for some documents (Prefect
 marked it Crashed: its worker died, see `iris deploy`'s zombie automation) is submitted again once for those
 documents; whatever is still missing then is quarantined with GEN001 naming the runs, so found always equals
-succeeded + failed + skipped.
+succeeded + failed + skipped. A submission the Prefect API refuses (SQLite's "database is locked" 503 after the
+client's own retries) counts as a run that left its documents undone: they go once more, and the batch does not fail.
 """
 
 import asyncio
@@ -22,6 +23,7 @@ from prefect import get_client, get_run_logger
 from prefect.concurrency.asyncio import concurrency
 from prefect.context import get_run_context
 from prefect.deployments import run_deployment
+from prefect.client.schemas.objects import FlowRun
 from prefect.exceptions import ObjectNotFound
 from prefect.states import Cancelled
 
@@ -31,7 +33,8 @@ from iris_flows.embed_batching import Pending
 from iris_flows.outputs import existing_result, quarantine_path
 from iris_flows.results import PIPELINE_VERSION, for_output
 
-SUBMISSIONS_PER_CHUNK = 2  # the first run, and one more for what a crashed run left undone
+SUBMISSIONS_PER_CHUNK = 2  # the first run, and one more for what a crashed run (or a refused submission) left undone
+RESUBMIT_PAUSE_SECONDS = 5.0  # after the API refused a submission, before the second one
 
 
 class FanOutNotReady(RuntimeError):
@@ -77,16 +80,17 @@ class FanOut:
         remaining, runs, settled = chunk, set[str](), list[Settled]()
         state_name = "not started"
         for attempt in range(1, SUBMISSIONS_PER_CHUNK + 1):
-            async with concurrency(self.limit, occupy=1, strict=True):
-                run = await run_deployment(
-                    self.deployment, timeout=self.run_timeout_seconds, poll_interval=self.poll_seconds,
-                    parameters={**self.parameters, "paths": [str(i.document) for i in remaining], "chunk_label": label},
-                    idempotency_key=f"{batch_run}-{label}-{attempt}",  # a retried batch finds its runs, not new ones
-                    tags=[f"iris-batch-{batch_run[:8]}"])
-            runs.add(str(run.id))
-            if run.state is None or not run.state.is_final():  # never picked up, or stuck: its documents go again
-                await self._cancel(run.id)
-            state_name = run.state.name if run.state else "unknown"
+            try:
+                run = await self._run(remaining, label, f"{batch_run}-{label}-{attempt}", batch_run)
+            except Exception as exc:  # the API gave out (a 503 "database is locked" after the client's retries)
+                logger.warning("submitting or following the flow run of %s failed: %s: %s", label, type(exc).__name__, exc)
+                run_name, state_name = "(none)", f"unsubmitted ({type(exc).__name__})"
+                await asyncio.sleep(RESUBMIT_PAUSE_SECONDS)
+            else:
+                runs.add(str(run.id))
+                if run.state is None or not run.state.is_final():  # never picked up, or stuck: its documents go again
+                    await self._cancel(run.id)
+                run_name, state_name = run.name, run.state.name if run.state else "unknown"
             missing = []
             for item in remaining:
                 if (done := self._settled_on_disk(item, runs)) is None and await self._wait_for_claim(item, runs):
@@ -95,7 +99,7 @@ class FanOut:
             remaining = missing
             if not remaining:
                 break
-            logger.warning("flow run %s of %s ended %s without an output for %d document(s)%s", run.name, label, state_name,
+            logger.warning("flow run %s of %s ended %s without an output for %d document(s)%s", run_name, label, state_name,
                            len(remaining), "; submitting them again" if attempt < SUBMISSIONS_PER_CHUNK else "")
         settled += [quarantine(item, self.input_dir, self.quarantine_dir,
                                {"phase": None, "code": "GEN001", "request_id": item.request_id,
@@ -103,6 +107,15 @@ class FanOut:
                                            f"ended {state_name}"}, batch_run)
                     for item in remaining]
         return settled
+
+    async def _run(self, items: list[Pending], label: str, key: str, batch_run: str) -> FlowRun:
+        """One flow run of `items`, holding a slot of the global concurrency limit until it ends."""
+        async with concurrency(self.limit, occupy=1, strict=True):
+            return await run_deployment(
+                self.deployment, timeout=self.run_timeout_seconds, poll_interval=self.poll_seconds,
+                parameters={**self.parameters, "paths": [str(i.document) for i in items], "chunk_label": label},
+                idempotency_key=key,  # a retried batch finds its runs, not new ones
+                tags=[f"iris-batch-{batch_run[:8]}"])
 
     async def _cancel(self, run_id: UUID) -> None:
         get_run_logger().warning("flow run %s did not finish in %.0f s: cancelling it", run_id, self.run_timeout_seconds)

@@ -126,3 +126,34 @@ def test_two_workers_share_a_batch_and_a_killed_worker_loses_no_document(
     both = {r["pipeline_id"] for r in results}
     assert len(both) >= 2  # the documents went to several runs
     print(f"fan-out of {DOCUMENTS} documents over 2 workers, one killed: {seconds:.1f} s, runs {states}")
+
+
+def test_a_submission_the_api_refuses_is_tried_again_and_then_quarantined_not_a_failed_batch(
+    fresh_client: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Error path with a test double: `FanOut._run` raises as run_deployment does when SQLite's server answers 503
+    after the client's retries (seen in benchmarks/fanout_throughput.py with two workers)."""
+    from iris_flows import fanout
+    from iris_flows.folder_flow import process_folder
+
+    attempts: list[str] = []
+
+    async def refused(self, items, label, key, batch_run):  # noqa: ANN001, ANN202
+        attempts.append(key)
+        raise RuntimeError("503 Service Unavailable: database is locked")
+
+    async def ready(self) -> None:  # noqa: ANN001
+        self.slots = 2
+
+    monkeypatch.setattr(fanout.FanOut, "_run", refused)
+    monkeypatch.setattr(fanout.FanOut, "check", ready)
+    monkeypatch.setattr(fanout, "RESUBMIT_PAUSE_SECONDS", 0.0)
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    for i in range(3):
+        write_document(inbox, f"doc-{i}.png", seed=900 + i)
+    summary = asyncio.run(process_folder(input_dir=str(inbox), output_dir=str(outbox), dispatch="process-documents/nowhere",
+                                         documents_per_run=2))
+    assert summary["ledger"] == {"found": 3, "succeeded": 0, "failed": 3, "skipped": 0, "rejected": 0, "balanced": True}
+    assert len(attempts) == 2 * 2  # two chunks, each submitted twice
+    record = json.loads((outbox / "_quarantine" / "doc-0.png.error.json").read_text())
+    assert record["code"] == "GEN001" and "unsubmitted" in record["message"]
