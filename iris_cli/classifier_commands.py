@@ -19,14 +19,17 @@ from iris_common.settings import ClientSettings
 from ml_classifier.core.evaluation import LabelledFile, format_report, from_csv, from_folders, score
 
 
-def _client() -> httpx.Client:
+def _client(*, admin: bool = False) -> httpx.Client:
+    """ml-classifier with the API token; with the admin token (IRIS_ADMIN_TOKEN) for what changes its model."""
     settings = ClientSettings()
-    return httpx.Client(base_url=settings.ml_classifier_url, timeout=max(settings.ml_classifier_timeout, 300.0))
+    return httpx.Client(base_url=settings.ml_classifier_url, timeout=max(settings.ml_classifier_timeout, 300.0),
+                        headers=settings.authorization(admin=admin))
 
 
 def _ocr_client() -> httpx.Client:
     settings = ClientSettings()
-    return httpx.Client(base_url=settings.ocr_extractor_url, timeout=settings.ocr_extractor_timeout)
+    return httpx.Client(base_url=settings.ocr_extractor_url, timeout=settings.ocr_extractor_timeout,
+                        headers=settings.authorization())
 
 
 def _data(response: httpx.Response, service: str = "ml-classifier") -> Any:
@@ -77,7 +80,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                             "actor": _actor()}
     if not args.no_text:
         form["texts"] = texts
-    with _client() as client:
+    with _client(admin=True) as client:
         model = _data(client.post("/train", files=files, data=form))
     state = "active" if model["active"] else "stored, not active (iris model-activate " + model["version"] + ")"
     print(f"new model version {model['version']} ({state}): {model['training_total']} examples, classes {model['classes']}, "
@@ -128,7 +131,7 @@ def _actor() -> str:
 
 
 def cmd_model_activate(args: argparse.Namespace) -> int:
-    with _client() as client:
+    with _client(admin=True) as client:
         model = _data(client.post("/model/activate", json={"version": args.version, "reason": args.reason, "actor": _actor()}))
     activation = model.get("activation") or {}
     print(f"active model: {model['version']} (classes {model['classes']}), activated {activation.get('activated_at')} "

@@ -27,7 +27,9 @@ async def _probe(client: httpx.AsyncClient, name: str, url: str, path: str) -> S
         response = await client.get(f"{url}{path}")
         body = response.json()
         status = body.get("status", "ok" if response.is_success else f"HTTP {response.status_code}")
-        return ServiceProbe(name, url, response.is_success, status, loop.time() - started, body)
+        failure = {} if response.is_success else body.get("error") or {}  # e.g. AUTH001 without a valid token
+        error = f"{failure.get('code', '')} {failure.get('message', '')}".strip()
+        return ServiceProbe(name, url, response.is_success, status, loop.time() - started, body, error)
     except (httpx.HTTPError, ValueError) as exc:
         return ServiceProbe(name, url, False, "down", loop.time() - started, {}, f"{type(exc).__name__}: {exc}")
 
@@ -36,7 +38,8 @@ async def probe_all(path: str, settings: ClientSettings | None = None) -> list[S
     """GET `path` on every replica of every service at once (one probe each, in the order configured); a down
     replica costs at most the health-check timeout."""
     settings = settings or ClientSettings()
-    async with httpx.AsyncClient(timeout=settings.health_check_timeout) as client:
+    # with the API token: /info needs it, and /health includes its request metrics only for an authenticated caller
+    async with httpx.AsyncClient(timeout=settings.health_check_timeout, headers=settings.authorization()) as client:
         return list(await asyncio.gather(*(_probe(client, n, url, path) for n in SERVICE_NAMES for url in settings.urls(n))))
 
 

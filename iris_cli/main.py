@@ -14,13 +14,21 @@ from iris_cli.setup_models import prepare_all
 from iris_cli.table import render_table
 from iris_common.client.iris_client import read_breaker_states, replica_breaker_state
 from iris_common.threads import available_cores
-from iris_common.settings import ClientSettings, ServiceSettings
+from iris_common.settings import ClientSettings, ServiceSettings, ensure_token_files
 
 UP_TIMEOUT_SECONDS = 240.0
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
     settings = ServiceSettings()
+    try:
+        tokens = ensure_token_files(settings.secrets_dir)
+        print(f"bearer tokens in {settings.secrets_dir} (0600): "
+              + ", ".join(f"{name} {state}" for name, state in tokens.items())
+              + " (IRIS_API_TOKEN / IRIS_ADMIN_TOKEN override them)")
+    except OSError as exc:  # e.g. a models-only container whose IRIS_HOME is read-only: its services get env vars
+        print(f"could not write the bearer tokens to {settings.secrets_dir} ({exc.strerror}): "
+              "the services need IRIS_API_TOKEN and IRIS_ADMIN_TOKEN from their environment", file=sys.stderr)
     print(f"preparing models in {settings.models_dir} (offline) ...", flush=True)
     results = prepare_all(settings.models_dir, force=args.force)
     for step, result in results.items():
@@ -32,6 +40,9 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 def cmd_up(args: argparse.Namespace) -> int:
     settings = ServiceSettings()
+    if problem := settings.auth_problem():  # the services read the same IRIS_HOME: say it once, start none
+        print(f"not starting the services: {problem}", file=sys.stderr)
+        return 1
     services = local_stack.local_services(settings.iris_home)
     if args.prefect:
         services.append(local_stack.prefect_server(settings.iris_home))

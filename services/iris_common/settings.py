@@ -1,12 +1,18 @@
 """Settings read once from the environment (names from the original IRIS design).
 
 `ServiceSettings` is what a service needs to serve; `ClientSettings` is what a caller (the CLI, the flow)
-needs to reach the four services. Services subclass `ServiceSettings` for their own knobs.
+needs to reach the four services. Services subclass `ServiceSettings` for their own knobs. Both read the bearer
+tokens (`TokenSettings`): IRIS_API_TOKEN / IRIS_ADMIN_TOKEN, else the files `iris setup` writes under
+$IRIS_HOME/secrets.
 """
 
+import hmac
+import os
+import secrets
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from iris_common.contract.embeddings import DEFAULT_EMBED_MAX_BATCH
@@ -37,7 +43,96 @@ class IrisHomeSettings(BaseSettings):
         return self.iris_home / "state"
 
 
-class ServiceSettings(IrisHomeSettings):
+# the token files under $IRIS_HOME/secrets (0600), written by `iris setup` when missing; the env var wins over the file
+TOKEN_FILES = {"api_token": "api-token", "admin_token": "admin-token"}
+TOKEN_VARIABLES = {"api_token": "IRIS_API_TOKEN", "admin_token": "IRIS_ADMIN_TOKEN"}
+PLACEHOLDER_PREFIX = "REPLACE-"  # the values of the Kubernetes Secret template, refused as tokens
+
+
+class TokenSettings(IrisHomeSettings):
+    """The bearer tokens. IRIS_API_TOKEN: every caller of a service (the flow, the CLI); IRIS_ADMIN_TOKEN: model
+    changes (ml-classifier's /train and /model/activate). Each comes from its env var, else from
+    $IRIS_HOME/secrets/<api-token|admin-token>. IRIS_AUTH=off serves without authentication (explicitly only)."""
+
+    api_token: SecretStr | None = Field(default=None, alias="IRIS_API_TOKEN")
+    admin_token: SecretStr | None = Field(default=None, alias="IRIS_ADMIN_TOKEN")
+    auth: Literal["on", "off"] = Field(default="on", alias="IRIS_AUTH")
+
+    @field_validator("api_token", "admin_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _tokens_from_files(self) -> "TokenSettings":
+        for name, file_name in TOKEN_FILES.items():
+            if getattr(self, name) is None and (token := _read_token(self.secrets_dir / file_name)):
+                setattr(self, name, SecretStr(token))
+        return self
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.iris_home / "secrets"
+
+    @property
+    def auth_enabled(self) -> bool:
+        return self.auth == "on"
+
+    def authorization(self, *, admin: bool = False) -> dict[str, str]:
+        """The Authorization header a caller sends: the API token (the admin token with `admin`); {} when unset."""
+        token = self.admin_token if admin else self.api_token
+        return {"Authorization": f"Bearer {token.get_secret_value()}"} if token is not None else {}
+
+    def auth_problem(self, *, needs_admin: bool = True) -> str | None:
+        """Why a service may not start with these settings (None: it may): a token it needs is missing, or the two
+        are the same. A service without admin routes (`needs_admin=False`) needs only IRIS_API_TOKEN."""
+        if not self.auth_enabled:
+            return None
+        needed = [n for n in TOKEN_FILES if needs_admin or n == "api_token"]
+        missing = [TOKEN_VARIABLES[n] for n in needed if getattr(self, n) is None]
+        if missing:
+            files = " and ".join(str(self.secrets_dir / TOKEN_FILES[n]) for n in needed)
+            return (f"authentication is on and {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: "
+                    f"set {' and '.join(TOKEN_VARIABLES[n] for n in needed)}, or run `iris setup` (it writes {files}), "
+                    "or set IRIS_AUTH=off to serve without authentication")
+        placeholders = [TOKEN_VARIABLES[n] for n in needed
+                        if (t := getattr(self, n)) is not None and t.get_secret_value().startswith(PLACEHOLDER_PREFIX)]
+        if placeholders:
+            return (f"{' and '.join(placeholders)} still {'holds' if len(placeholders) == 1 else 'hold'} the placeholder of deployments/kubernetes/"
+                    "tokens-secret.yaml.template: put a real token in (secrets.token_urlsafe(32))")
+        if self.api_token is not None and self.admin_token is not None and hmac.compare_digest(
+                self.api_token.get_secret_value().encode(), self.admin_token.get_secret_value().encode()):
+            return "IRIS_API_TOKEN and IRIS_ADMIN_TOKEN are the same token: the admin token must differ"
+        return None
+
+
+def _read_token(path: Path) -> str | None:
+    try:
+        return path.read_text().strip() or None
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def ensure_token_files(secrets_dir: Path) -> dict[str, str]:
+    """Write a new random token (secrets.token_urlsafe(32)) to each missing token file, readable by its owner only
+    (the folder 0700, the files 0600); an existing file is kept. Returns file name -> "created" | "kept"."""
+    secrets_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(secrets_dir, 0o700)
+    done = {}
+    for file_name in TOKEN_FILES.values():
+        path = secrets_dir / file_name
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            done[file_name] = "kept"
+            continue
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(32) + "\n")
+        done[file_name] = "created"
+    return done
+
+
+class ServiceSettings(TokenSettings):
     """Common knobs of every service. Env vars are unprefixed, as in the original design."""
 
     models_dir_override: Path | None = Field(default=None, alias="IRIS_MODELS_DIR")
@@ -65,7 +160,7 @@ class ServiceSettings(IrisHomeSettings):
         return int(self.max_file_size_mb * 1024 * 1024)
 
 
-class ClientSettings(IrisHomeSettings):
+class ClientSettings(TokenSettings):
     """Where the services are and how patiently to call them (per-service timeouts, retries, breaker).
 
     Each *_URL is one base URL or a comma-separated list of replicas of that service

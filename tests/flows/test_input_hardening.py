@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.auth import api_headers
 from tests.flows.conftest import write_document
 from tests.service_processes import ServiceProcess
 
@@ -65,7 +66,8 @@ def test_a_batch_counts_a_link_out_of_its_folder_as_rejected_and_never_reads_it(
 
 @pytest.mark.slow
 def test_an_unsupported_upload_is_described_not_echoed(services: dict[str, ServiceProcess]) -> None:
-    response = httpx.post(f"{services['image-processor'].url}/process", files={"file": ("passwd.jpg", SECRET)}, timeout=30)
+    response = httpx.post(f"{services['image-processor'].url}/process", files={"file": ("passwd.jpg", SECRET)},
+                          headers=api_headers(), timeout=30)
     assert response.status_code == 415
     body = response.json()
     assert body["error"]["code"] == "VAL001"

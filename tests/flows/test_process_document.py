@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.auth import api_headers
 from tests.flows.conftest import write_document
 from tests.service_processes import ServiceProcess, free_port
 
@@ -46,7 +47,7 @@ def _phase_requests(services: dict[str, ServiceProcess]) -> dict[str, int]:
     """Requests each service has served on its phase endpoints (from its own /metrics)."""
     counts = {}
     for name, svc in services.items():
-        endpoints = httpx.get(f"{svc.url}/metrics").json()["endpoints"]
+        endpoints = httpx.get(f"{svc.url}/metrics", headers=api_headers()).json()["endpoints"]
         counts[name] = sum(e["requests"] for path, e in endpoints.items() if path.startswith("POST"))
     return counts
 

@@ -9,6 +9,7 @@ import httpx
 import numpy as np
 import pytest
 
+from tests.auth import api_headers
 from tests.flows.conftest import write_document
 from tests.service_processes import ServiceProcess
 
@@ -23,7 +24,7 @@ def _batch(inbox: Path, outbox: Path, **params: object):  # -> prefect State
 
 def _requests(service: ServiceProcess, endpoint: str) -> int:
     """How many requests `service` has served on `endpoint` (e.g. "POST /embed"), from its own /metrics."""
-    return httpx.get(f"{service.url}/metrics").json()["endpoints"].get(endpoint, {}).get("requests", 0)
+    return httpx.get(f"{service.url}/metrics", headers=api_headers()).json()["endpoints"].get(endpoint, {}).get("requests", 0)
 
 
 def _results(outbox: Path) -> dict[str, dict]:

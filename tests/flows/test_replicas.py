@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.auth import api_headers
 from tests.flows.conftest import write_document
 from tests.service_processes import ServiceProcess, free_port
 
@@ -53,7 +54,7 @@ def _batch(inbox: Path, outbox: Path):  # -> prefect State
 
 def _ocr_requests(replica: ServiceProcess) -> int:
     """POST /ocr requests `replica` has served, from its own /metrics."""
-    return httpx.get(f"{replica.url}/metrics", timeout=5).json()["endpoints"].get("POST /ocr", {}).get("requests", 0)
+    return httpx.get(f"{replica.url}/metrics", headers=api_headers(), timeout=5).json()["endpoints"].get("POST /ocr", {}).get("requests", 0)
 
 
 def _replica_calls() -> dict[str, dict]:

@@ -7,11 +7,12 @@ from fastapi.testclient import TestClient
 
 from image_processor.main import build_app
 from image_processor.settings import ImageProcessorSettings
+from tests.auth import api_headers
 
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
-    with TestClient(build_app(ImageProcessorSettings())) as c:
+    with TestClient(build_app(ImageProcessorSettings()), headers=api_headers()) as c:
         yield c
 
 
@@ -19,5 +20,5 @@ def client() -> Iterator[TestClient]:
 def strict_client() -> Iterator[TestClient]:
     """Low limits, so over-limit uploads can be tested with small files."""
     settings = ImageProcessorSettings(MAX_IMAGE_PIXELS=250_000, MAX_FILE_SIZE_MB=0.35)
-    with TestClient(build_app(settings)) as c:
+    with TestClient(build_app(settings), headers=api_headers()) as c:
         yield c

@@ -20,6 +20,7 @@ from image_processor.core.skew import estimate_skew
 from image_processor.main import build_app
 from image_processor.settings import ImageProcessorSettings
 from iris_common.geometry import map_points
+from tests.auth import api_headers
 from tests.encoding import jpeg_bytes, pdf_bytes, png_bytes
 
 ENVELOPE_FIELDS = {"success", "processing_time", "timestamp", "service_name", "service_version", "data", "error", "warnings", "metadata"}
@@ -167,7 +168,7 @@ def test_page_that_does_not_exist_is_val001(client: TestClient) -> None:
 
 def test_tiff_over_the_page_limit_is_val001_naming_the_limit() -> None:
     """More frames than MAX_PDF_PAGES: refused whole, as a PDF is (it was silently cut to the limit before)."""
-    with TestClient(build_app(ImageProcessorSettings(MAX_PDF_PAGES=2))) as limited:
+    with TestClient(build_app(ImageProcessorSettings(MAX_PDF_PAGES=2)), headers=api_headers()) as limited:
         response = limited.post("/process", files={"file": ("scan.tif", _tiff([text_page(seed=s) for s in (1, 2, 3)]), "image/tiff")})
         _assert_val001(response, limited)
         body = response.json()["error"]
@@ -287,7 +288,7 @@ def test_broken_runtime_double_makes_service_unhealthy_and_503() -> None:
     from image_processor.main import build_app
 
     app = build_app()
-    with TestClient(app) as broken:
+    with TestClient(app, headers=api_headers()) as broken:
         runtime = app.state.runtime
         runtime.ready, runtime.error = False, "test double: OpenCV self-test failed"
         health = broken.get("/health").json()

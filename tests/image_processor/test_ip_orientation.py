@@ -15,6 +15,7 @@ from image_processor.core.pipeline import PipelineConfig, process_page
 from image_processor.models.runtime import ImageProcessorRuntime
 from image_processor.settings import ImageProcessorSettings
 from iris_common.geometry import map_points
+from tests.auth import api_headers
 from tests.encoding import png_bytes as encode_png
 
 
@@ -107,7 +108,7 @@ def test_missing_model_degrades_health_and_skips_orientation(tmp_path: Path) -> 
     from image_processor.main import build_app
 
     settings = ImageProcessorSettings(IRIS_MODELS_DIR=str(tmp_path))
-    with TestClient(build_app(settings)) as c:
+    with TestClient(build_app(settings), headers=api_headers()) as c:
         health = c.get("/health").json()
         assert health["status"] == "degraded"
         assert "iris setup" in health["checks"]["orientation_model"]["detail"]

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from ip_fixtures import rotate_ccw, text_page
+from tests.auth import api_headers
 from tests.encoding import png_bytes
 from tests.service_processes import ServiceProcess, free_port
 
@@ -21,7 +22,7 @@ def service_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def test_process_over_http(service_url: str) -> None:
     files = {"file": ("rotated.png", png_bytes(rotate_ccw(text_page(), -4.0)), "image/png")}
     response = httpx.post(f"{service_url}/process", files=files, data={"enhance_quality": "true"},
-                          headers={"X-Request-ID": "proc-1"}, timeout=60)
+                          headers={**api_headers(), "X-Request-ID": "proc-1"}, timeout=60)
     assert response.status_code == 200
     assert response.headers["x-request-id"] == "proc-1"
     body = response.json()
@@ -31,7 +32,8 @@ def test_process_over_http(service_url: str) -> None:
 
 
 def test_bad_input_over_http_keeps_service_healthy(service_url: str) -> None:
-    response = httpx.post(f"{service_url}/process", files={"file": ("x.jpg", b"not an image", "image/jpeg")}, timeout=30)
+    response = httpx.post(f"{service_url}/process", files={"file": ("x.jpg", b"not an image", "image/jpeg")},
+                          headers=api_headers(), timeout=30)
     assert 400 <= response.status_code < 500
     assert response.json()["error"]["code"] == "VAL001"
     assert httpx.get(f"{service_url}/health", timeout=5).json()["status"] == "healthy"

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from clf_helpers import TEST_PER_CLASS, make_settings, private_copy
 from ml_classifier.main import build_app
 from ml_classifier.models.prepare import prepare
+from tests.auth import api_headers
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +23,7 @@ def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def client(models_dir: Path) -> Iterator[TestClient]:
     """Serves the default model; tests that train use `private_client` so this one never changes."""
-    with TestClient(build_app(make_settings(models_dir))) as c:
+    with TestClient(build_app(make_settings(models_dir)), headers=api_headers()) as c:
         yield c
 
 
@@ -33,5 +34,5 @@ def private_models_dir(models_dir: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def private_client(private_models_dir: Path) -> Iterator[TestClient]:
-    with TestClient(build_app(make_settings(private_models_dir))) as c:
+    with TestClient(build_app(make_settings(private_models_dir)), headers=api_headers()) as c:
         yield c

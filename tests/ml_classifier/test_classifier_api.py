@@ -8,6 +8,7 @@ import pytest
 from clf_helpers import TEST_PER_CLASS, make_settings, page
 from ml_classifier.models.prepare import prepare
 from ml_classifier.models.store import ModelStore
+from tests.auth import admin_headers
 from tests.encoding import png_bytes
 
 KINDS = ["form", "invoice", "letter", "other", "receipt"]
@@ -77,7 +78,7 @@ def test_train_from_images_round_trip_bumps_version(private_client):
         for seed, variant in ((100, "clean"), (101, "noisy"), (102, "rotated")):
             files.append(("files", (f"{kind}-{seed}.png", png_bytes(page(kind, seed, variant)), "image/png")))
             labels.append(f"my_{kind}")
-    r = private_client.post("/train", files=files, data={"labels": labels, "activate": "true"})
+    r = private_client.post("/train", headers=admin_headers(), files=files, data={"labels": labels, "activate": "true"})
     assert r.status_code == 200, r.text
     trained = r.json()["data"]
     assert trained["classes"] == sorted(f"my_{k}" for k in kinds)
@@ -97,13 +98,13 @@ def test_train_from_embeddings_json_and_comma_labels(private_client):
     images = {k: [page(k, s) for s in (200, 201)] for k in ("receipt", "letter")}
     vectors = [_embedding(private_client, im) for ims in images.values() for im in ims]
     labels = ["receipt", "receipt", "letter", "letter"]
-    r = private_client.post("/train", json={"embeddings": vectors, "labels": labels, "note": "unit test"})
+    r = private_client.post("/train", headers=admin_headers(), json={"embeddings": vectors, "labels": labels, "note": "unit test"})
     assert r.status_code == 200, r.text
     first = r.json()["data"]
     assert first["classes"] == ["letter", "receipt"] and first["provenance"] == "unit test"
 
     files = [("files", (f"{i}.png", png_bytes(im), "image/png")) for i, im in enumerate(images["receipt"] + images["letter"])]
-    r = private_client.post("/train", files=files, data={"labels": "receipt,receipt,letter,letter"})
+    r = private_client.post("/train", headers=admin_headers(), files=files, data={"labels": "receipt,receipt,letter,letter"})
     assert r.status_code == 200, r.text
     assert int(r.json()["data"]["version"][1:]) == int(first["version"][1:]) + 1
 
@@ -143,7 +144,7 @@ def test_requests_during_training_see_one_whole_version(private_client):
     worker.start()
     try:
         for _ in range(3):
-            r = private_client.post("/train", json={"embeddings": vectors, "labels": ["r", "r", "l", "l"]})
+            r = private_client.post("/train", headers=admin_headers(), json={"embeddings": vectors, "labels": ["r", "r", "l", "l"]})
             assert r.status_code == 200
     finally:
         stop.set()

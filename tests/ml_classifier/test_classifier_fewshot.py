@@ -6,6 +6,7 @@ import pytest
 from clf_helpers import page
 from iris_cli.main import build_parser
 from ml_classifier.core.evaluation import format_report, from_folders, score
+from tests.auth import admin_headers
 from tests.encoding import png_bytes
 
 KINDS = ["form", "invoice", "letter", "other", "receipt"]
@@ -22,7 +23,7 @@ def test_train_with_base_set_adds_a_type_and_keeps_the_others(private_client):
     tickets = [page("receipt", 300 + i, "thermal") for i in range(4)]
     others = [page("letter", 300 + i) for i in range(4)]
     files, form = _upload(tickets + others, ["ticket"] * 4 + ["letter"] * 4, include_base="true", activate="true")
-    r = private_client.post("/train", files=files, data=form)
+    r = private_client.post("/train", headers=admin_headers(), files=files, data=form)
     assert r.status_code == 200, r.text
     model = r.json()["data"]
     assert model["version"] != before and model["active"] is True and model["holdout"]["passed"], model["holdout"]
@@ -36,16 +37,16 @@ def test_train_with_base_set_adds_a_type_and_keeps_the_others(private_client):
 def test_train_without_activation_then_activate_and_restore(private_client):
     default = private_client.get("/model").json()["data"]["version"]
     vectors = [private_client.app.state.runtime.embed([page(k, 400 + i)])[0].tolist() for k in ("receipt", "letter") for i in range(2)]
-    r = private_client.post("/train", json={"embeddings": vectors, "labels": ["a", "a", "b", "b"], "activate": False})
+    r = private_client.post("/train", headers=admin_headers(), json={"embeddings": vectors, "labels": ["a", "a", "b", "b"], "activate": False})
     new = r.json()["data"]
     assert new["active"] is False and private_client.get("/model").json()["data"]["version"] == default
     listing = private_client.get("/models").json()["data"]
     assert listing["active"] == default and new["version"] in listing["versions"]
-    assert private_client.post("/model/activate", json={"version": new["version"]}).json()["data"]["classes"] == ["a", "b"]
+    assert private_client.post("/model/activate", headers=admin_headers(), json={"version": new["version"]}).json()["data"]["classes"] == ["a", "b"]
     assert private_client.get("/model").json()["data"]["version"] == new["version"]
-    private_client.post("/model/activate", json={"version": default})
+    private_client.post("/model/activate", headers=admin_headers(), json={"version": default})
     assert private_client.get("/model").json()["data"]["version"] == default
-    missing = private_client.post("/model/activate", json={"version": "v999"})
+    missing = private_client.post("/model/activate", headers=admin_headers(), json={"version": "v999"})
     assert missing.status_code == 400 and missing.json()["error"]["code"] == "VAL001"
 
 

@@ -13,6 +13,7 @@ from ml_classifier.core.training import fit
 from ml_classifier.main import build_app
 from ml_classifier.models.runtime import ClassifierRuntime
 from ml_classifier.models.store import ModelStore
+from tests.auth import admin_headers, api_headers
 from tests.encoding import png_bytes
 
 MODEL_ID, DIMENSION = "efficientnet-lite0+top+layout-v2", 2576
@@ -41,7 +42,7 @@ def _vectors(models_dir):
 
 def test_embeddings_in_no_encoder_network_built(private_models_dir, builds):
     base = _vectors(private_models_dir)
-    with TestClient(build_app(make_settings(private_models_dir))) as client:
+    with TestClient(build_app(make_settings(private_models_dir)), headers=api_headers()) as client:
         health = client.get("/health").json()
         assert health["status"] == "healthy", health
         encoder = health["checks"]["encoder"]
@@ -54,7 +55,7 @@ def test_embeddings_in_no_encoder_network_built(private_models_dir, builds):
             assert r.json()["data"]["predicted_class"] in set(base.labels)
         bad = client.post("/classify", json={"embedding": [0.5] * 1280})
         assert bad.status_code == 400 and bad.json()["error"]["code"] == "VAL001"  # the dimension is checked without the network
-        r = client.post("/train", json={"embeddings": base.embeddings[:4].tolist() + base.embeddings[-4:].tolist(),
+        r = client.post("/train", headers=admin_headers(), json={"embeddings": base.embeddings[:4].tolist() + base.embeddings[-4:].tolist(),
                                         "labels": base.labels[:4] + base.labels[-4:]})
         assert r.status_code == 200, r.text
         assert r.json()["data"]["encoder"] == {"backend": "onnx-efficientnet", "model_id": MODEL_ID, "dimension": DIMENSION}
@@ -94,7 +95,7 @@ def test_model_of_another_encoder_is_refused_without_loading_it(private_models_d
     other = {"backend": "open_clip", "model_id": "ViT-B-32", "dimension": DIMENSION}
     ModelStore(private_models_dir).save(fit(base.embeddings[:2], ["a", "b"]), training_size={"a": 1, "b": 1}, encoder=other,
                                         provenance="other encoder")
-    with TestClient(build_app(make_settings(private_models_dir))) as client:
+    with TestClient(build_app(make_settings(private_models_dir)), headers=api_headers()) as client:
         health = client.get("/health").json()
         assert health["status"] == "unhealthy"
         assert "ViT-B-32" in health["checks"]["classifier_model"]["detail"] and MODEL_ID in health["checks"]["classifier_model"]["detail"]
@@ -105,7 +106,7 @@ def test_model_of_another_encoder_is_refused_without_loading_it(private_models_d
 
 def test_missing_embeddings_model_is_reported_not_loaded(private_models_dir, builds):
     (private_models_dir / "embeddings").unlink()  # the private copy links the shared embeddings model
-    with TestClient(build_app(make_settings(private_models_dir))) as client:
+    with TestClient(build_app(make_settings(private_models_dir)), headers=api_headers()) as client:
         health = client.get("/health").json()
         assert health["status"] == "unhealthy"
         assert not health["checks"]["encoder"]["ok"] and "iris setup" in health["checks"]["encoder"]["detail"]

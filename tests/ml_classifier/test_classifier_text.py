@@ -8,6 +8,7 @@ from clf_helpers import page
 from ml_classifier.core.estimator import DocumentTypeEstimator
 from ml_classifier.core.text_features import N_FEATURES, fold, text_features
 from ml_classifier.models.store import _as_estimator
+from tests.auth import admin_headers
 
 INVOICE_WORDS = "INVOICE\nInvoice No: F-2024-118\nBill to: Acme Supplies Ltd\nSubtotal 120.00\nVAT 21% 25.20\nAmount due 145.20"
 
@@ -56,9 +57,9 @@ def test_train_with_texts_reads_text_and_without_them_does_not(private_client):
     vectors = [_embedding(private_client, page(k, 5400 + i)) for k in ("receipt", "letter") for i in range(3)]
     labels = ["receipt"] * 3 + ["letter"] * 3
     texts = ["TOTAL 12.00 CASH"] * 3 + ["Dear Ana, sincerely"] * 3
-    with_text = private_client.post("/train", json={"embeddings": vectors, "labels": labels, "texts": texts, "activate": True}).json()["data"]
+    with_text = private_client.post("/train", headers=admin_headers(), json={"embeddings": vectors, "labels": labels, "texts": texts, "activate": True}).json()["data"]
     assert with_text["text_features"] is not None
-    one_missing = private_client.post("/train", json={"embeddings": vectors, "labels": labels, "texts": texts[:-1] + [None],
+    one_missing = private_client.post("/train", headers=admin_headers(), json={"embeddings": vectors, "labels": labels, "texts": texts[:-1] + [None],
                                                                   "activate": True}).json()["data"]
     assert one_missing["text_features"] is None  # an example without text would teach "no words" = its class
     result = private_client.post("/classify", json={"embedding": vectors[0], "text": "TOTAL"}).json()["data"]
@@ -67,7 +68,7 @@ def test_train_with_texts_reads_text_and_without_them_does_not(private_client):
 
 def test_bad_texts_are_val001(private_client):
     vectors = [_embedding(private_client, page(k, 5500)) for k in ("receipt", "letter")]
-    wrong_count = private_client.post("/train", json={"embeddings": vectors, "labels": ["a", "b"], "texts": ["one"]})
+    wrong_count = private_client.post("/train", headers=admin_headers(), json={"embeddings": vectors, "labels": ["a", "b"], "texts": ["one"]})
     assert wrong_count.status_code == 400 and wrong_count.json()["error"]["code"] == "VAL001"
     assert "one text" in wrong_count.json()["error"]["message"]
     too_long = private_client.post("/classify", json={"embedding": vectors[0], "text": "x" * 200_001})

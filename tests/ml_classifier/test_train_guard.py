@@ -6,6 +6,7 @@ import numpy as np
 
 from clf_helpers import page
 from ml_classifier.core import training
+from tests.auth import admin_headers
 
 
 def _vectors(client, kinds: list[str], seed: int) -> list[list[float]]:
@@ -17,11 +18,11 @@ def test_fuzzed_labels_are_refused_and_nothing_changes(private_client) -> None:
     stored = private_client.get("/models").json()["data"]["versions"]
     vectors = _vectors(private_client, ["receipt", "letter"], 800)
     for labels in (["a" * 1000, "b_ok"], ["Receipt", "letter"], ["receipt", "bad label"], ["1st", "letter"]):
-        r = private_client.post("/train", json={"embeddings": vectors, "labels": labels, "activate": True})
+        r = private_client.post("/train", headers=admin_headers(), json={"embeddings": vectors, "labels": labels, "activate": True})
         assert r.status_code == 400 and r.json()["error"]["code"] == "VAL001", r.text
         assert "a" * 40 not in r.text  # the label is described (position, length), not echoed
     many = [f"type_{i}" for i in range(21)]
-    r = private_client.post("/train", json={"embeddings": vectors * 10 + vectors[:1], "labels": many, "activate": True})
+    r = private_client.post("/train", headers=admin_headers(), json={"embeddings": vectors * 10 + vectors[:1], "labels": many, "activate": True})
     assert r.status_code == 400 and "TRAIN_MAX_CLASSES" in r.json()["error"]["message"]
     assert private_client.get("/model").json()["data"]["version"] == before
     assert private_client.get("/models").json()["data"]["versions"] == stored
@@ -30,16 +31,16 @@ def test_fuzzed_labels_are_refused_and_nothing_changes(private_client) -> None:
 def test_a_new_version_is_stored_not_served_unless_asked_and_checked(private_client) -> None:
     before = private_client.get("/model").json()["data"]["version"]
     vectors = _vectors(private_client, ["receipt", "letter"], 810)
-    stored = private_client.post("/train", json={"embeddings": vectors, "labels": ["b", "a"]}).json()["data"]
+    stored = private_client.post("/train", headers=admin_headers(), json={"embeddings": vectors, "labels": ["b", "a"]}).json()["data"]
     assert stored["active"] is False and stored["holdout"] is None
     assert private_client.get("/model").json()["data"]["version"] == before  # documents keep their types
 
-    asked = private_client.post("/train", json={"embeddings": vectors, "labels": ["b", "a"], "activate": True}).json()["data"]
+    asked = private_client.post("/train", headers=admin_headers(), json={"embeddings": vectors, "labels": ["b", "a"], "activate": True}).json()["data"]
     assert asked["active"] is False and asked["holdout"]["passed"] is False  # one example each: nothing to hold out
     assert "too few examples" in asked["holdout"]["reason"]
     assert private_client.get("/model").json()["data"]["version"] == before
 
-    r = private_client.post("/model/activate", json={"version": stored["version"], "reason": "try b/a", "actor": "ana@ops"})
+    r = private_client.post("/model/activate", headers=admin_headers(), json={"version": stored["version"], "reason": "try b/a", "actor": "ana@ops"})
     assert r.status_code == 200
     model = private_client.get("/model").json()["data"]
     assert model["version"] == stored["version"]

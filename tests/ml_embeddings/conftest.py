@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from emb_helpers import make_settings
 from iris_models.encoders.efficientnet_lite0 import prepare
 from ml_embeddings.main import build_app
+from tests.auth import api_headers
 
 
 def shared_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -25,7 +26,7 @@ def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def client(models_dir: Path) -> Iterator[TestClient]:
-    with TestClient(build_app(make_settings(models_dir))) as c:
+    with TestClient(build_app(make_settings(models_dir)), headers=api_headers()) as c:
         yield c
 
 

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 
 from emb_helpers import bad_uploads, make_settings, page
 from ml_embeddings.main import build_app
+from tests.auth import api_headers
 from tests.encoding import png_bytes
 
 
@@ -45,7 +46,7 @@ def test_json_instead_of_upload_is_val001(client):
 
 
 def test_image_over_pixel_limit_is_val001(models_dir):
-    with TestClient(build_app(make_settings(models_dir, MAX_IMAGE_PIXELS=100_000))) as small:
+    with TestClient(build_app(make_settings(models_dir, MAX_IMAGE_PIXELS=100_000)), headers=api_headers()) as small:
         big = np.full((400, 300, 3), 255, np.uint8)  # 120,000 pixels
         r = small.post("/embed", files={"file": ("big.png", png_bytes(big), "image/png")})
         assert r.status_code == 413

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from emb_helpers import make_settings, page
 from iris_models.encoders.torch_compat import import_open_clip
 from ml_embeddings.main import build_app
+from tests.auth import api_headers
 from tests.encoding import png_bytes
 
 TINY = "iris-test-tiny-clip"
@@ -44,7 +45,7 @@ def tiny_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_open_clip_encoder_serves_embed(models_dir, tiny_weights):
     settings = make_settings(models_dir, OPENCLIP_MODEL=TINY, OPENCLIP_PRETRAINED=str(tiny_weights))
-    with TestClient(build_app(settings)) as client:
+    with TestClient(build_app(settings), headers=api_headers()) as client:
         assert client.get("/health").json()["status"] == "healthy"
         info = client.get("/info").json()
         assert (info["backend"], info["model_id"], info["dimension"]) == ("open_clip", TINY + "+top+layout-v2", SERVED_DIM)
@@ -66,7 +67,7 @@ def test_open_clip_encoder_serves_embed(models_dir, tiny_weights):
 
 def test_missing_open_clip_weights_make_the_service_unhealthy_not_crash(models_dir, tmp_path):
     settings = make_settings(models_dir, OPENCLIP_MODEL="ViT-B-32", OPENCLIP_PRETRAINED=str(tmp_path / "absent.safetensors"))
-    with TestClient(build_app(settings)) as client:
+    with TestClient(build_app(settings), headers=api_headers()) as client:
         health = client.get("/health").json()
         assert health["status"] == "unhealthy"
         assert "absent.safetensors" in health["checks"]["encoder"]["detail"]
@@ -76,7 +77,7 @@ def test_missing_open_clip_weights_make_the_service_unhealthy_not_crash(models_d
 
 
 def test_missing_onnx_model_makes_the_service_unhealthy(tmp_path):
-    with TestClient(build_app(make_settings(tmp_path / "empty-models"))) as client:
+    with TestClient(build_app(make_settings(tmp_path / "empty-models")), headers=api_headers()) as client:
         health = client.get("/health").json()
         assert health["status"] == "unhealthy"
         assert "prepare" in health["checks"]["encoder"]["detail"]
@@ -84,6 +85,6 @@ def test_missing_onnx_model_makes_the_service_unhealthy(tmp_path):
 
 def test_open_clip_without_document_features_serves_the_raw_image_tower(models_dir, tiny_weights):
     settings = make_settings(models_dir, OPENCLIP_MODEL=TINY, OPENCLIP_PRETRAINED=str(tiny_weights), DOCUMENT_FEATURES=False)
-    with TestClient(build_app(settings)) as client:
+    with TestClient(build_app(settings), headers=api_headers()) as client:
         info = client.get("/info").json()
         assert (info["model_id"], info["dimension"]) == (TINY, EMBED_DIM)

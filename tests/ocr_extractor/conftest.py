@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from ocr_extractor.main import build_app
 from ocr_extractor.models.prepare import prepare
 from ocr_helpers import make_settings, render_receipt
+from tests.auth import api_headers
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +26,7 @@ def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def client(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """The PaddleOCR app, loaded once for the whole session."""
     settings = make_settings(models_dir, tmp_path_factory.mktemp("ocr-home"), MAX_IMAGE_PIXELS=20_000_000)
-    with TestClient(build_app(settings)) as test_client:
+    with TestClient(build_app(settings), headers=api_headers()) as test_client:
         yield test_client
 
 

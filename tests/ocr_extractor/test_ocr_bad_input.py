@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from ocr_helpers import png_header_only
+from tests.auth import api_headers
 from tests.encoding import jpeg_bytes, pdf_bytes, png_bytes
 
 SMALL = np.full((64, 64, 3), 255, dtype=np.uint8)
@@ -69,7 +70,7 @@ def test_missing_models_make_the_service_unhealthy_not_crash(tmp_path):
     from ocr_helpers import make_settings
 
     app = build_app(make_settings(tmp_path / "no-models", tmp_path))
-    with TestClient(app) as client:
+    with TestClient(app, headers=api_headers()) as client:
         health = client.get("/health").json()
         assert health["status"] == "unhealthy"
         assert "inference.onnx is missing" in health["checks"]["ocr_engine"]["detail"]

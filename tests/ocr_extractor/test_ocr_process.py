@@ -6,6 +6,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.auth import api_headers
 from tests.service_processes import ServiceProcess, free_port
 
 pytestmark = pytest.mark.slow
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.slow
 def test_service_runs_as_a_real_process(models_dir: Path, tmp_path: Path, receipt_es):
     env = {"IRIS_MODELS_DIR": str(models_dir), "IRIS_HOME": str(tmp_path), "OCR_ENGINE": "paddle", "LOG_LEVEL": "WARNING"}
     with ServiceProcess("ocr-extractor", free_port(), tmp_path / "ocr-extractor.log", env).running(timeout=180) as svc:
-        with httpx.Client(base_url=svc.url, timeout=120) as client:
+        with httpx.Client(base_url=svc.url, timeout=120, headers=api_headers()) as client:
             reply = client.post(
                 "/extract_json",
                 files={"file": ("recibo.png", receipt_es.png, "image/png")},

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from ocr_extractor.main import build_app
 from ocr_extractor.settings import OcrExtractorSettings
 from ocr_helpers import make_settings
+from tests.auth import api_headers
 
 pytestmark = pytest.mark.slow
 
@@ -20,7 +21,7 @@ def test_engine_is_selected_by_environment_variable(monkeypatch, tmp_path):
 
 
 def test_tesseract_reads_a_receipt(tmp_path, models_dir, receipt_en):
-    with TestClient(build_app(make_settings(models_dir, tmp_path, OCR_ENGINE="tesseract"))) as client:
+    with TestClient(build_app(make_settings(models_dir, tmp_path, OCR_ENGINE="tesseract")), headers=api_headers()) as client:
         engines = client.get("/engines").json()
         assert engines["engine"] == "tesseract" and engines["loaded"], engines
         assert engines["versions"]["tesseract"].startswith("5")

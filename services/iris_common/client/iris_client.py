@@ -80,7 +80,9 @@ class IrisClient:
         if client is None or client.is_closed:
             limits = httpx.Limits(max_connections=self.settings.max_connections,
                                   max_keepalive_connections=self.settings.max_keepalive_connections)
-            client = httpx.AsyncClient(limits=limits, timeout=None, transport=self._transport)
+            # the one place the flow's calls get their bearer token (IRIS_API_TOKEN or $IRIS_HOME/secrets/api-token)
+            client = httpx.AsyncClient(limits=limits, timeout=None, transport=self._transport,
+                                       headers=self.settings.authorization())
             self._clients[loop_id] = client
         return client
 

@@ -4,7 +4,7 @@ from enum import Enum
 
 
 class ErrorCode(str, Enum):
-    """Error codes of the original IRIS design. `retryable` tells a caller whether trying again can succeed."""
+    """Error codes of the original IRIS design (and AUTH001/AUTH002 of its authentication). `retryable` tells a caller whether trying again can succeed."""
 
     IMAGE_PROCESSING = "IP001"
     EMBEDDING = "ML001"
@@ -13,6 +13,8 @@ class ErrorCode(str, Enum):
     SERVICE_UNAVAILABLE = "SVC001"
     VALIDATION = "VAL001"
     GENERAL = "GEN001"
+    UNAUTHENTICATED = "AUTH001"
+    FORBIDDEN = "AUTH002"
 
     @property
     def retryable(self) -> bool:
@@ -36,4 +38,6 @@ _TABLE: dict[ErrorCode, tuple[int, bool, str]] = {
     ErrorCode.SERVICE_UNAVAILABLE: (503, True, "service or its model is unavailable"),
     ErrorCode.VALIDATION: (400, False, "the request or its file is invalid"),
     ErrorCode.GENERAL: (500, False, "unexpected internal error"),
+    ErrorCode.UNAUTHENTICATED: (401, False, "missing or invalid bearer token"),
+    ErrorCode.FORBIDDEN: (403, False, "the token may not do this (model changes need the admin token)"),
 }

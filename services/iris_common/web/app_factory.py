@@ -1,4 +1,4 @@
-"""`create_app`: the one place that assembles an IRIS service (middleware, errors, /health, /metrics).
+"""`create_app`: the one place that assembles an IRIS service (middleware, authentication, errors, /health, /metrics).
 
 A service supplies its name, settings, a `ServiceRuntime` (loads models at start-up and reports checks)
 and its routers; everything shared by the four services happens here.
@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import PlainTextResponse
 
 from iris_common import __version__
@@ -18,6 +18,7 @@ from iris_common.contract.health import CheckResult, HealthReport
 from iris_common.observability.logging import configure_logging
 from iris_common.observability.metrics import RequestMetrics
 from iris_common.settings import ServiceSettings
+from iris_common.web.auth import Access, AccessDep, Authenticator, AuthMiddleware, bearer_scheme, declares_admin_routes
 from iris_common.web.handlers import install_error_handlers
 from iris_common.web.middleware import RequestContextMiddleware
 
@@ -34,6 +35,10 @@ class ServiceRuntime(Protocol):
     def checks(self) -> dict[str, CheckResult]: ...
 
     def describe(self) -> dict[str, Any]: ...
+
+
+class AuthNotConfigured(RuntimeError):
+    """A service with authentication on (the default) and no tokens: it refuses to start."""
 
 
 def create_app(
@@ -67,6 +72,8 @@ def create_app(
     app.state.runtime = runtime
     app.state.metrics = metrics
     app.state.started_at = time.time()
+    # added first, so it runs inside the request-id/metrics middleware: a refused request is logged and counted too
+    app.add_middleware(AuthMiddleware, authenticator=Authenticator(settings))
     app.add_middleware(
         RequestContextMiddleware,
         metrics=metrics,
@@ -76,10 +83,12 @@ def create_app(
     install_error_handlers(app)
 
     ops = APIRouter(tags=["operations"])
+    authenticated = [Depends(bearer_scheme)]  # documents the bearer scheme; AuthMiddleware enforces it
 
     @ops.get("/health", response_model=HealthReport)
-    def health(request: Request) -> HealthReport:
-        """Always 200 with a status field, so a probe can tell `unhealthy` (model missing) from `down`."""
+    def health(request: Request, access: AccessDep) -> HealthReport:
+        """Always 200 with a status field, so a probe can tell `unhealthy` (model missing) from `down`. Open to any
+        caller (probes send no token); the request metrics are included for an authenticated caller only."""
         checks = runtime.checks()
         if extra_checks:
             checks.update(extra_checks())
@@ -89,21 +98,33 @@ def create_app(
             version=__version__,
             uptime_seconds=round(time.time() - request.app.state.started_at, 3),
             checks=checks,
-            metrics=metrics.snapshot(),
+            metrics=metrics.snapshot() if access >= Access.SERVICE else {},
         )
 
-    @ops.get("/metrics", response_model=None)
+    @ops.get("/metrics", response_model=None, dependencies=authenticated)
     def read_metrics(format: str = Query("json", pattern="^(json|prometheus)$")) -> dict[str, Any] | PlainTextResponse:
         if format == "prometheus":
             return PlainTextResponse(metrics.prometheus(), media_type="text/plain; version=0.0.4")
         return {"service_name": service_name, **metrics.snapshot()}
 
-    @ops.get("/info")
+    @ops.get("/info", dependencies=authenticated)
     def info() -> dict[str, Any]:
         """What this process loaded (backend, model id, version, weights source): used by `iris models`."""
         return {"service_name": service_name, "service_version": __version__, **runtime.describe()}
 
     app.include_router(ops)
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, dependencies=authenticated)
+    _check_auth(routers, service_name, settings)
     return app
+
+
+def _check_auth(routers: Sequence[APIRouter], service_name: str, settings: ServiceSettings) -> None:
+    """Refuse to build a service that would serve without the tokens it needs (the admin token only where a route
+    declares `AdminDep`), unless IRIS_AUTH=off says so explicitly."""
+    if problem := settings.auth_problem(needs_admin=declares_admin_routes(routers)):
+        logger.error("%s cannot start: %s", service_name, problem)
+        raise AuthNotConfigured(f"{service_name}: {problem}")
+    if not settings.auth_enabled:
+        logger.warning("%s serves WITHOUT authentication (IRIS_AUTH=off): any caller may use it and change its model",
+                       service_name)

@@ -19,7 +19,7 @@ async def _iris_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, IrisError)
     log = logger.warning if exc.http_status < 500 else logger.error
     log("%s %s: %s %s", request.method, request.url.path, exc.code.value, exc.message)
-    return error_response(request, exc.to_info(), exc.http_status)
+    return error_response(request, exc.to_info(), exc.http_status, headers=exc.headers)
 
 
 async def _request_validation(request: Request, exc: Exception) -> JSONResponse:

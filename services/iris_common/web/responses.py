@@ -34,7 +34,8 @@ def envelope(
     )
 
 
-def error_response(request: Request, error: ErrorInfo, status_code: int) -> JSONResponse:
+def error_response(request: Request, error: ErrorInfo, status_code: int,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
     request.state.error_code = error.code.value
     app = request.app.state
     body = Envelope[Any](
@@ -46,5 +47,5 @@ def error_response(request: Request, error: ErrorInfo, status_code: int) -> JSON
         metadata={"request_id": getattr(request.state, "request_id", None)},
     )
     request_id = getattr(request.state, "request_id", None)
-    headers = {"X-Request-ID": request_id} if request_id else None
-    return JSONResponse(status_code=status_code, content=body.model_dump(mode="json"), headers=headers)
+    headers = {**(headers or {}), **({"X-Request-ID": request_id} if request_id else {})}
+    return JSONResponse(status_code=status_code, content=body.model_dump(mode="json"), headers=headers or None)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from iris_common.contract.classification import ActivateRequest, ClassifyResponse, ModelDescription, ModelList
 from iris_common.contract.envelope import Envelope
 from iris_common.errors import InvalidInput
+from iris_common.web.auth import AdminDep
 from iris_common.web.responses import envelope
 from iris_common.web.uploads import read_pages
 from ml_classifier.core.training import check_labels, check_texts
@@ -67,7 +68,8 @@ def classify(request: Request, body: ClassifyInputDep, settings: SettingsDep, ru
     return envelope(request, data, metadata={"input": "image", "encoder": runtime.encoder.info.model_dump()})
 
 
-@router.post("/train", response_model=Envelope[ModelDescription], openapi_extra=_TRAIN_BODY)
+# the routes that change what the service serves (a new version, the active one) need the admin token
+@router.post("/train", response_model=Envelope[ModelDescription], openapi_extra=_TRAIN_BODY, dependencies=[AdminDep])
 def train(request: Request, body: TrainInputDep, settings: SettingsDep, runtime: RuntimeDep) -> Any:
     """Fit a new model on labelled images or embeddings and store it as the next version. It is served only with
     `activate=true` and when it passes the hold-out check against the active model (`holdout` in the answer);
@@ -113,7 +115,7 @@ def list_models(request: Request, runtime: RuntimeDep) -> Any:
     return envelope(request, ModelList(active=runtime.store.active_version(), versions=runtime.store.versions()))
 
 
-@router.post("/model/activate", response_model=Envelope[ModelDescription])
+@router.post("/model/activate", response_model=Envelope[ModelDescription], dependencies=[AdminDep])
 def activate_model(request: Request, body: ActivateRequest, runtime: RuntimeDep) -> Any:
     """Serve a stored version from the next request on (e.g. restore the default after `iris train`)."""
     return envelope(request, runtime.activate(body.version, actor=body.actor, reason=body.reason))
