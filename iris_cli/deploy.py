@@ -37,6 +37,8 @@ def deployment_env(pool: str, docker_pool: str | None = None) -> dict[str, str]:
         "IRIS_DISPATCH": "local",  # the nightly batch in one run; process-documents/process-documents fans it out
         "IRIS_DOCUMENTS_PER_RUN": "8",
         "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",  # what the zombie automation watches
+        # what the flow runs send the services (IRIS_API_TOKEN, else $IRIS_HOME/secrets/api-token, as `iris setup` made it)
+        "IRIS_API_TOKEN": settings.api_token.get_secret_value() if settings.api_token else "",
     }
     return {**defaults, **{k: os.environ[k] for k in defaults if os.environ.get(k)}, "IRIS_WORK_POOL": pool}
 

@@ -101,3 +101,39 @@ def test_compose_refuses_to_start_without_a_database_password() -> None:
 def test_dockerfile_has_a_target_per_role() -> None:
     targets = {line.split()[-1] for line in (REPO / "deployments" / "Dockerfile").read_text().splitlines() if line.startswith("FROM ")}
     assert {"image-processor", "ml-embeddings", "ml-classifier", "ocr-extractor", "flows", "models-init"} <= targets
+
+
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="Debian docker-compose not installed")
+def test_compose_takes_the_bearer_tokens_from_the_environment_and_refuses_without_them() -> None:
+    base = {k: v for k, v in os.environ.items() if k not in ("IRIS_API_TOKEN", "IRIS_ADMIN_TOKEN")}
+    tokens = {"POSTGRES_PASSWORD": "test-only", "IRIS_API_TOKEN": "api-test", "IRIS_ADMIN_TOKEN": "admin-test"}
+    result = subprocess.run(["docker-compose", "-f", str(REPO / "docker-compose.yml"), "config"], cwd=REPO,
+                            env={**base, **tokens}, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    for name in ("image-processor", "ml-embeddings", "ml-classifier", "ocr-extractor", "worker"):
+        assert services[name]["environment"]["IRIS_API_TOKEN"] == "api-test"
+    # the admin token (model changes) reaches ml-classifier only, not the flow runs nor the other services
+    assert [n for n, s in services.items() if "IRIS_ADMIN_TOKEN" in (s.get("environment") or {})] == ["ml-classifier"]
+    assert services["ml-classifier"]["environment"]["IRIS_ADMIN_TOKEN"] == "admin-test"
+    for missing in ("IRIS_API_TOKEN", "IRIS_ADMIN_TOKEN"):
+        env = {**base, **{k: v for k, v in tokens.items() if k != missing}}
+        refused = subprocess.run(["docker-compose", "-f", str(REPO / "docker-compose.yml"), "config", "-q"], cwd=REPO,
+                                 env=env, capture_output=True, text=True, timeout=60)
+        assert refused.returncode != 0 and f"set {missing}" in refused.stderr
+
+
+def test_flow_runs_get_the_api_token_never_the_admin_token() -> None:
+    definitions = _prefect_yaml()["definitions"]["work_pools"]
+    for pool in ("process_pool", "docker_pool"):
+        assert definitions[pool]["job_variables"]["env"]["IRIS_API_TOKEN"] == "{{ $IRIS_API_TOKEN }}"
+    assert "IRIS_ADMIN_TOKEN" not in (REPO / "prefect.yaml").read_text()
+
+
+def test_iris_deploy_fills_the_api_token_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from iris_cli.deploy import deployment_env
+
+    assert deployment_env("iris-process")["IRIS_API_TOKEN"] == os.environ["IRIS_API_TOKEN"]
+    monkeypatch.setenv("IRIS_HOME", "/nonexistent-iris-home")
+    monkeypatch.delenv("IRIS_API_TOKEN")
+    assert deployment_env("iris-process")["IRIS_API_TOKEN"] == ""  # a flow run then reads its own IRIS_HOME's file

@@ -178,6 +178,9 @@ def test_work_pool_template_renders_the_flow_run_job(name: str) -> None:
     assert template["variables"]["properties"]["image"]["default"] == "iris/flows:0.1.0"
     assert container["args"] == ["prefect", "flow-run", "execute"]
     assert {"cpu", "memory"} <= set(container["resources"]["requests"])
+    # the bearer token from the Secret (the template's own env entry; the job variables' env is prepended to it)
+    assert [e for e in container["env"] if e["name"].endswith("_TOKEN")] == [
+        {"name": "IRIS_API_TOKEN", "valueFrom": {"secretKeyRef": {"name": "iris-tokens", "key": "api-token"}}}]
     env = _env(container)
     assert {env[v] for v in ("IMAGE_PROCESSOR_URL", "ML_EMBEDDINGS_URL", "ML_CLASSIFIER_URL", "OCR_EXTRACTOR_URL")} == {
         f"http://{svc}:{port}" for svc, port in PORTS.items()}
@@ -187,3 +190,28 @@ def test_work_pool_template_renders_the_flow_run_job(name: str) -> None:
     assert (mount["mountPath"], mount["name"]) == ("/data", volume["name"])
     claim = _named("PersistentVolumeClaim")[volume["persistentVolumeClaim"]["claimName"]]
     assert claim["spec"]["accessModes"] == ["ReadWriteMany"]  # flow runs on any node share the inbox and outbox
+
+
+def _secret_ref(container: dict[str, Any], name: str) -> dict[str, Any] | None:
+    entry = next((e for e in container.get("env", []) if e["name"] == name), None)
+    return entry["valueFrom"]["secretKeyRef"] if entry else None
+
+
+@pytest.mark.parametrize("name", sorted(PORTS))
+def test_each_service_reads_its_tokens_from_the_secret(name: str) -> None:
+    container = _container(_named("Deployment")[name])
+    assert _secret_ref(container, "IRIS_API_TOKEN") == {"name": "iris-tokens", "key": "api-token"}
+    admin = _secret_ref(container, "IRIS_ADMIN_TOKEN")  # model changes: ml-classifier only
+    assert admin == ({"name": "iris-tokens", "key": "admin-token"} if name == "ml-classifier" else None)
+    assert "TOKEN" not in json.dumps(_env(container))  # no token as a plain value or in a ConfigMap
+
+
+def test_the_secret_template_is_a_secret_with_the_keys_the_services_read_and_is_not_applied_with_the_folder() -> None:
+    template = KUBE / "tokens-secret.yaml.template"
+    (secret,) = list(yaml.safe_load_all(template.read_text()))
+    assert _round_trip([secret]) == [secret]
+    assert (secret["kind"], secret["metadata"]["name"], secret["metadata"]["namespace"]) == ("Secret", "iris-tokens", NAMESPACE)
+    assert set(secret["stringData"]) == {"api-token", "admin-token"}
+    assert all(v.startswith("REPLACE") for v in secret["stringData"].values())  # placeholders, never a real token
+    assert not template.name.endswith((".yaml", ".yml", ".json"))  # `kubectl apply -f deployments/kubernetes/` skips it
+    assert "kubectl -n iris create secret generic iris-tokens" in template.read_text()
