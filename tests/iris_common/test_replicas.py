@@ -50,7 +50,8 @@ class FakeReplicas:
         return _ok(request)
 
 
-def test_the_url_settings_take_a_comma_separated_list_of_replicas() -> None:
+def test_the_url_settings_take_a_comma_separated_list_of_replicas(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("IMAGE_PROCESSOR_URL", raising=False)  # flow tests of the same session point it at their services
     settings = _settings(f" {A}/ , {B} ")
     assert settings.urls(SERVICE) == [A, B] and settings.url(SERVICE) == A
     assert ClientSettings().urls("image-processor") == ["http://127.0.0.1:8001"]  # one URL stays the normal case
