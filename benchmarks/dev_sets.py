@@ -92,7 +92,8 @@ class Pages:
 
             from iris_common.settings import ClientSettings
 
-            self._http = self._http or httpx.Client(base_url=ClientSettings().image_processor_url, timeout=300)
+            self._http = self._http or httpx.Client(base_url=ClientSettings().image_processor_url, timeout=300,
+                                                   headers=ClientSettings().authorization())
             reply = self._http.post("/process", files={"file": (image.name, content, "application/octet-stream")})
             reply.raise_for_status()
             page = reply.json()["data"]["pages"][0]

@@ -50,7 +50,7 @@ def main() -> int:
         return 1
 
     content = image_path.read_bytes()
-    with httpx.Client(timeout=300) as http:
+    with httpx.Client(timeout=300, headers=ClientSettings().authorization()) as http:
         processed = http.post(f"{args.image_processor_url}/process", files={"file": (image_path.name, content, "image/jpeg")})
         processed.raise_for_status()
         page = processed.json()["data"]["pages"][0]

@@ -109,7 +109,7 @@ def embed_pass(client: httpx.Client, url: str, pages: list[Page], batch: int, pi
 def embed_table(url: str, pages: list[Page], rounds: int, title: str, pids: list[int]) -> None:
     """Median over rounds of each batch size's pass; the order of batch sizes rotates per round to spread drift."""
     passes: dict[int, list[Pass]] = {b: [] for b in BATCH_SIZES}
-    with httpx.Client(timeout=300) as client:
+    with httpx.Client(timeout=300, headers=ClientSettings().authorization()) as client:
         embed_pass(client, url, pages[:4], 1, pids)  # warm-up: first-call allocations are not the service's steady state
         for r in range(rounds):
             for b in BATCH_SIZES[r % len(BATCH_SIZES):] + BATCH_SIZES[: r % len(BATCH_SIZES)]:
@@ -134,7 +134,7 @@ def free_port() -> int:
 
 
 def requests_served(url: str, endpoint: str) -> int:
-    return httpx.get(f"{url}/metrics", timeout=10).json()["endpoints"].get(endpoint, {}).get("requests", 0)
+    return httpx.get(f"{url}/metrics", timeout=10, headers=ClientSettings().authorization()).json()["endpoints"].get(endpoint, {}).get("requests", 0)
 
 
 @contextmanager

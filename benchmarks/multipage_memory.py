@@ -281,10 +281,13 @@ def whole_request(pdf: Path, url: str, pids: dict[str, int]) -> dict[str, Any]:
     """One POST /process of every page at once (no `page` field): the image-processor's peak and the answer's size."""
     import httpx
 
+    from iris_common.settings import ClientSettings
+
     watched = {"image-processor": pids["image-processor"]} if "image-processor" in pids else {}
     data = pdf.read_bytes()
     with measured(watched) as figures:
-        response = httpx.post(f"{url}/process", files={"file": (pdf.name, data, "application/pdf")}, timeout=1800)
+        response = httpx.post(f"{url}/process", files={"file": (pdf.name, data, "application/pdf")}, timeout=1800,
+                              headers=ClientSettings().authorization())
     figures["status"] = response.status_code
     figures["response_bytes"] = len(response.content)
     figures["pages_returned"] = len(response.json().get("data", {}).get("pages", [])) if response.is_success else 0

@@ -221,7 +221,7 @@ def main() -> int:
     except (OSError, ValueError, KeyError) as exc:
         print(f"no document-type map served ({type_calibration_path(models_dir)}: {type(exc).__name__})")
         served = None
-    with httpx.Client(timeout=300) as client:
+    with httpx.Client(timeout=300, headers=ClientSettings().authorization()) as client:
         cached = load_cached(pages, args.cache, args.data, client, settings)
         items = []
         for page in cached:

@@ -57,7 +57,7 @@ def main() -> int:
     if args.url:
         import httpx
 
-        client = httpx.Client(base_url=args.url, timeout=120)
+        client = httpx.Client(base_url=args.url, timeout=120, headers=ClientSettings().authorization())
 
         def run(path: Path) -> dict:
             reply = client.post("/extract_json", files={"file": (path.name, path.read_bytes(), "image/jpeg")},

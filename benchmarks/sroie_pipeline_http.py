@@ -58,7 +58,7 @@ def main() -> int:
     times: dict[str, list[float]] = {"process": [], "embed": [], "classify": [], "extract_json": []}
     right = {"receipt": 0, "date": 0, "total": 0}
     print(f"{'file':<14} {'class':<8} {'date':<12} {'ok':<3} {'total':<9} {'ok':<3}")
-    with httpx.Client(timeout=180) as client:
+    with httpx.Client(timeout=180, headers=ClientSettings().authorization()) as client:
         for image in images:
             truth = json.loads((args.data / "key" / f"{image.stem}.json").read_text())
             pre = timed_post(client, f"{urls.url('image-processor')}/process", times["process"],
