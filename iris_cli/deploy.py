@@ -44,19 +44,21 @@ def deployment_env(pool: str, docker_pool: str | None = None) -> dict[str, str]:
 
 
 def ensure_zombie_automation(env: dict[str, str] | None = None) -> bool:
-    """Create the automation that marks a flow run without heartbeats Crashed (deployments/automations), unless the
-    server has it; IRIS_ZOMBIE_AFTER_SECONDS overrides its 90 s. True when it was created."""
+    """Create the automations that mark a flow run without heartbeats Crashed (deployments/automations), those the
+    server does not have; IRIS_ZOMBIE_AFTER_SECONDS overrides their 90 s. True when one was created."""
     env = env or dict(os.environ)
     prefect = [sys.executable, "-m", "prefect", "--no-prompt"]
-    spec = yaml.safe_load(ZOMBIE_AUTOMATION.read_text())["automations"][0]
     listed = subprocess.run([*prefect, "automation", "ls"], env=env, capture_output=True, text=True, check=True).stdout
-    if spec["name"] in listed:
-        return False
-    if within := env.get("IRIS_ZOMBIE_AFTER_SECONDS"):
-        spec["trigger"]["within"] = float(within)
-    subprocess.run([*prefect, "automation", "create", "--from-json", json.dumps(spec)], env=env, check=True,
-                   capture_output=True)
-    return True
+    created = False
+    for spec in yaml.safe_load(ZOMBIE_AUTOMATION.read_text())["automations"]:
+        if spec["name"] in listed:
+            continue
+        if within := env.get("IRIS_ZOMBIE_AFTER_SECONDS"):
+            spec["trigger"]["within"] = float(within)
+        subprocess.run([*prefect, "automation", "create", "--from-json", json.dumps(spec)], env=env, check=True,
+                       capture_output=True)
+        created = True
+    return created
 
 
 def deploy(pool: str, *, docker_pool: str | None = None, document_runs: int = 2) -> int:
