@@ -68,6 +68,7 @@ def test_two_workers_share_a_batch_and_a_killed_worker_loses_no_document(
                               env=env, capture_output=True, text=True, timeout=240)
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     monkeypatch.setenv("IRIS_DOCUMENT_RUNS_LIMIT", limit)
+    monkeypatch.setenv("IRIS_RUN_TIMEOUT_SECONDS", "600")  # a run nobody finishes fails the test in 10 min, not 60
 
     inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
     for i in range(DOCUMENTS):

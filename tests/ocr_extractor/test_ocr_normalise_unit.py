@@ -12,6 +12,7 @@ from iris_common.geometry import map_points
 from ocr_extractor.core.document import extract_document
 from ocr_extractor.core.geometry import TransformError, as_matrix, map_box, to_original
 from ocr_extractor.core.normalise import (
+    BARE_DOLLAR_EVIDENCE,
     document_currency,
     find_tax_id,
     find_times,
@@ -45,6 +46,18 @@ def test_document_currency_prefers_printed_marks_then_the_language():
     assert document_currency(["TOTAL RM 9.00", "CASH RM 10.00"])[0] == "MYR"
     assert document_currency(["TOTAL 9,00"], "es") == ("EUR", 0.5)
     assert document_currency(["TOTAL 9.00"], "en") == (None, 0.0)
+
+
+def test_a_bare_dollar_sign_is_the_dollar_of_the_country_the_page_names():
+    """SROIE's Malaysian receipts print "$7.10" for ringgit: they were typed USD with confidence 1.0."""
+    malaysian = ["KEDAI MAKAN SDN. BHD.", "47000 SUNGAI BULOH, SELANGOR", "Total Amount: $8.20", "CASH $8.20"]
+    assert document_currency(malaysian)[0] == "MYR"
+    assert document_currency(["ACME PTE LTD", "TOTAL $12.00"])[0] == "SGD"
+    assert document_currency(["ACME PTE LTD", "TOTAL US$12.00"])[0] == "USD"  # an explicit mark wins
+    assert document_currency(["TOTAL $12.00", "CASH $20.00"]) == ("USD", BARE_DOLLAR_EVIDENCE)  # a guess, reviewed
+    fields = extract_document(receipt_rows(malaysian), DocumentType.RECEIPT).fields
+    assert (fields["currency"].value, fields["total"].value, fields["total"].currency) == ("MYR", "8.20", "MYR")
+    assert fields["currency"].raw is not None and "$" in fields["currency"].raw  # the printed mark, with its box
 
 
 def test_dates_normalise_to_iso_with_the_document_order():

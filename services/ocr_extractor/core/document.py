@@ -67,10 +67,11 @@ def _currency(rows: Sequence[Row], language: str) -> Found | None:
     code, evidence = document_currency([row.text for row in rows], language)
     if code is None:
         return None
-    row = next((r for r in rows if code in currencies_in(r.text)), None)
+    printed = code if any(code in currencies_in(r.text) for r in rows) else "USD"  # a "$" read as the page's dollar
+    row = next((r for r in rows if printed in currencies_in(r.text)), None)
     if row is None:  # no mark printed: the language's currency, without a box
         return Found(ExtractedField(value=code, raw=None, confidence=evidence), 1.0, evidence)
-    mark_line = next((ln for ln in row.lines if code in currencies_in(ln.text)), row.lines[0])
+    mark_line = next((ln for ln in row.lines if printed in currencies_in(ln.text)), row.lines[0])
     return Found(
         ExtractedField(value=code, raw=mark_line.text, confidence=evidence, bbox=mark_line.bbox, page=mark_line.page),
         mark_line.confidence,

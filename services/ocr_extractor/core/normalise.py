@@ -30,7 +30,24 @@ _CURRENCY_TOKENS: tuple[tuple[str, str], ...] = (
     (r"\busd\b|us\$|\$", "USD"),
 )
 _CURRENCY_RES = [(re.compile(p, re.IGNORECASE), code) for p, code in _CURRENCY_TOKENS]
-CURRENCY_CODES = frozenset(code for _, code in _CURRENCY_TOKENS)
+
+# A bare "$" names no country: Malaysian receipts print "$7.10" for ringgit, Singapore, Australia, Canada or Mexico
+# their own dollar or peso. The page's own words (a company suffix, a state, the country) say which one; only an
+# explicit "USD" / "US$" or nothing at all makes it the US dollar, the latter as a guess.
+_EXPLICIT_USD = re.compile(r"\busd\b|us\$", re.IGNORECASE)
+_DOLLAR_COUNTRIES: tuple[tuple[str, str], ...] = (
+    (r"\bmalaysia\b|\bsdn\.?\s*bhd\b|\bselangor\b|\bjohor\b|\bkuala\s+lumpur\b|\bpulau\s+pinang\b|\bmelaka\b"
+     r"|\bnegeri\s+sembilan\b|\bsabah\b|\bsarawak\b|\bpahang\b|\bkedah\b|\bperak\b", "MYR"),
+    (r"\bsingapore\b|\bpte\.?\s*ltd\b", "SGD"),
+    (r"\baustralia\b|\bpty\.?\s*ltd\b", "AUD"),
+    (r"\bcanada\b", "CAD"),
+    (r"\bnew\s+zealand\b", "NZD"),
+    (r"\bhong\s+kong\b", "HKD"),
+    (r"\bm[eé]xico\b|\bs\.\s*a\.\s+de\s+c\.\s*v\b", "MXN"),
+)
+_DOLLAR_COUNTRY_RES = [(re.compile(p, re.IGNORECASE), code) for p, code in _DOLLAR_COUNTRIES]
+CURRENCY_CODES = frozenset(code for _, code in (*_CURRENCY_TOKENS, *_DOLLAR_COUNTRIES))
+BARE_DOLLAR_EVIDENCE = 0.5  # "$" and no word of any country: USD, to be reviewed
 
 
 def currencies_in(text: str) -> list[str]:
@@ -41,12 +58,22 @@ def currencies_in(text: str) -> list[str]:
     return [code for _, code in sorted(hits)]
 
 
+def dollar_country(texts: list[str]) -> str | None:
+    """The currency of the country the page names most often (see _DOLLAR_COUNTRIES), for its bare "$" marks."""
+    counts = Counter(code for text in texts for pattern, code in _DOLLAR_COUNTRY_RES for _ in pattern.finditer(text))
+    return counts.most_common(1)[0][0] if counts else None
+
+
 def document_currency(texts: list[str], language: str | None = None) -> tuple[str | None, float]:
-    """(code, evidence) for a whole document: the most frequent mark; a Spanish or German document without
-    any mark is in euros with weaker evidence. Evidence in [0, 1] feeds the field's confidence."""
+    """(code, evidence) for a whole document: the most frequent mark (a bare "$" read by `dollar_country`); a
+    Spanish or German document without any mark is in euros with weaker evidence. Evidence in [0, 1] feeds the
+    field's confidence."""
     counts = Counter(code for text in texts for code in currencies_in(text))
     if counts:
         code, n = counts.most_common(1)[0]
+        if code == "USD" and not any(_EXPLICIT_USD.search(text) for text in texts):
+            local = dollar_country(texts)
+            return (local, min(1.0, 0.6 + 0.1 * n)) if local else ("USD", BARE_DOLLAR_EVIDENCE)
         return code, min(1.0, 0.7 + 0.1 * n)
     if language in ("es", "de"):
         return "EUR", 0.5
