@@ -67,14 +67,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
 
-from fuzz_requests import copied_models, fuzz, session_tokens  # noqa: E402
+from fuzz_requests import copied_models, fuzz  # noqa: E402
 from long_batch_memory import make_documents  # noqa: E402
 from starlette.requests import Request  # noqa: E402
 from starlette.responses import JSONResponse, Response  # noqa: E402
 
 from iris_cli.table import render_table  # noqa: E402
 from tests.flows.flaky_proxy import FlakyProxy, _error  # noqa: E402
-from tests.service_processes import ServiceProcess, free_port, start_all  # noqa: E402
+from tests.service_processes import ServiceProcess, free_port, session_tokens, start_all  # noqa: E402
 
 SCENARIOS = ("baseline", "kill", "pause", "storm", "zombie", "prefect", "fuzz")
 MID_BATCH = 3  # the fault is injected once this many results are written

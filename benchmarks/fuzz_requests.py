@@ -16,7 +16,8 @@ latency, per endpoint and overall. A request that happens to be valid (a truncat
 
 Authentication: every request carries `Authorization: Bearer $IRIS_API_TOKEN` (the admin token for /train and
 /model/activate), so what is fuzzed is the input validation behind the auth middleware; when no tokens are in the
-environment, session tokens are generated for the services this script starts (`session_tokens`).
+environment, session tokens are generated for the services this script starts (tests/service_processes.py
+`session_tokens`).
 
 Safety: /train is only sent with `activate=false`, and the services run on a COPY of the models folder, so no
 request can change the classifier the rest of the machine serves.
@@ -32,9 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import secrets
 import shutil
 import sys
 import tempfile
@@ -251,12 +250,6 @@ def build_request(service: str, path: str, rng: random.Random, sample: Sample) -
 ADMIN_PATHS = {"/train", "/model/activate"}
 
 
-def session_tokens() -> None:
-    """IRIS_API_TOKEN and IRIS_ADMIN_TOKEN for the services and batches this process starts, unless set already."""
-    for name in ("IRIS_API_TOKEN", "IRIS_ADMIN_TOKEN"):
-        os.environ.setdefault(name, secrets.token_urlsafe(32))
-
-
 def auth_headers(path: str) -> dict[str, str]:
     """The token the flow (or, for a model change, the admin) sends; from the environment or $IRIS_HOME/secrets."""
     from iris_common.settings import TokenSettings
@@ -350,7 +343,6 @@ def main(argv: list[str] | None = None) -> int:
             if not models.is_dir():
                 print(f"cannot run: no models under {models} (run .venv/bin/iris setup)")
                 return 0
-            session_tokens()
             (work / "logs").mkdir()
             print("starting the four services (on a copy of the models) ...", flush=True)
             services = start_all(work / "logs", {"IRIS_MODELS_DIR": str(copied_models(models, work)),

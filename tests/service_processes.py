@@ -1,6 +1,7 @@
 """Running the real services as local processes for tests (the same command `iris up` uses)."""
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -82,7 +83,17 @@ class ServiceProcess:
         raise TimeoutError(f"{self.name} not healthy after {timeout}s; log:\n{self.log.read_text()[-3000:]}")
 
 
+def session_tokens() -> None:
+    """IRIS_API_TOKEN and IRIS_ADMIN_TOKEN in this process's environment, generated unless set already: the services
+    require them and a temporary IRIS_HOME has no secrets/; the batches, workers and clients this process starts
+    read them from the environment."""
+    for name in ("IRIS_API_TOKEN", "IRIS_ADMIN_TOKEN"):
+        os.environ.setdefault(name, secrets.token_urlsafe(32))
+
+
 def start_all(log_dir: Path, env: dict[str, str], timeout: float = 240.0) -> dict[str, ServiceProcess]:
+    """The four services on free ports, healthy, with this process's session tokens (`session_tokens`)."""
+    session_tokens()
     services = {name: ServiceProcess(name, free_port(), log_dir / f"{name}.log", env) for name in SERVICE_NAMES}
     for svc in services.values():
         svc.start()
