@@ -49,15 +49,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
-from _measure import descendants, proc_kb, start_prefect_server  # noqa: E402
+from _measure import descendants, proc_kb  # noqa: E402
 from fanout_throughput import (  # noqa: E402
     DEPLOYMENT,
+    Stack,
     copy_tagged,
-    deploy,
     prepare_environment,
+    running_stack,
     set_limit,
     start_worker,
-    stop_tree,
 )
 
 EVERY = 100
@@ -162,14 +162,16 @@ async def run_mode(curve: Curve, relay: Relay, folder: Path, out: Path, *, concu
     return table, figures
 
 
-async def run_all(args: argparse.Namespace, work: Path, unique: list[Path], server: int,
-                  pool: str) -> tuple[list[str], list[dict[str, Any]], list[subprocess.Popen[bytes]]]:
+async def run_all(args: argparse.Namespace, work: Path, unique: list[Path], stack: Stack,
+                  pool: str) -> tuple[list[str], list[dict[str, Any]]]:
     from iris_flows.folder_flow import add_progress_listener
 
     relay = Relay()
     add_progress_listener(relay)
     names = [f"{i:05d}-{unique[i % len(unique)].name}" for i in range(args.count)]
-    tables, figures, workers = [], [], []
+    tables: list[str] = []
+    figures: list[dict[str, Any]] = []
+    workers, server = stack.workers, stack.server.pid
     for mode in args.modes:
         files = [unique[i % len(unique)] for i in range(args.count)]
         folder = work / "in" / mode
@@ -184,7 +186,7 @@ async def run_all(args: argparse.Namespace, work: Path, unique: list[Path], serv
         table, figure = await run_mode(curve, relay, folder, work / "out" / mode, concurrency=args.concurrency, per_run=args.per_run)
         tables.append(table)
         figures.append(figure)
-    return tables, figures, workers
+    return tables, figures
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -217,35 +219,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from long_batch_memory import make_documents
 
-    from tests.service_processes import start_all
-
     began = time.perf_counter()
-    server: subprocess.Popen[bytes] | None = None
-    services: dict[str, Any] = {}
-    workers: list[subprocess.Popen[bytes]] = []
     pool = f"iris-benchmark-{uuid.uuid4().hex[:6]}"
     try:
         print(f"work folder {work}; generating {args.unique} documents ...", flush=True)
         unique = make_documents(work / "docs", args.unique)
-        print("starting the Prefect server and the four services ...", flush=True)
-        server = start_prefect_server(work / "prefect", port, work / "prefect-access.log")
-        services = start_all(work / "home" / "logs", {"IRIS_MODELS_DIR": str(models), "IRIS_HOME": str(work / "home")})
-        os.environ.update({svc.env_var: svc.url for svc in services.values()})
-        if "fanout" in args.modes:
-            print(f"iris deploy --pool {pool} ...", flush=True)
-            deploy(pool, 2, work / "deploy.log")
-        load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
-        print(f"coordinator memory: {args.count} documents per mode, {args.unique} unique pages; {len(os.sched_getaffinity(0))} "
-              f"cores; concurrency {args.concurrency}; fan-out {args.per_run} per run, limit 2, {args.workers} workers; "
-              f"load average at start {load}", flush=True)
-        tables, figures, workers = asyncio.run(run_all(args, work, unique, server.pid, pool))
+        with running_stack(work, port, models, pool if "fanout" in args.modes else None) as stack:
+            load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+            print(f"coordinator memory: {args.count} documents per mode, {args.unique} unique pages; "
+                  f"{len(os.sched_getaffinity(0))} cores; concurrency {args.concurrency}; fan-out {args.per_run} per run, "
+                  f"limit 2, {args.workers} workers; load average at start {load}", flush=True)
+            tables, figures = asyncio.run(run_all(args, work, unique, stack, pool))
     finally:
-        for worker in workers:
-            stop_tree(worker)
-        for svc in services.values():
-            svc.stop()
-        if server is not None:
-            stop_tree(server)
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     wall = time.perf_counter() - began

@@ -51,6 +51,8 @@ import time
 import uuid
 import zlib
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -229,10 +231,10 @@ async def run_mode(run: ModeRun, folder: Path, out: Path, *, dispatch: str, per_
     return run
 
 
-async def run_all(base: list[Path], work: Path, pool: str, pids: dict[str, int], log: Path, concurrency: int, per_run: int,
-                  worker_counts: list[int]) -> tuple[list[ModeRun], list[subprocess.Popen[bytes]]]:
+async def run_all(base: list[Path], work: Path, pool: str, stack: Stack, concurrency: int, per_run: int,
+                  worker_counts: list[int]) -> list[ModeRun]:
     n = len(base)
-    workers: list[subprocess.Popen[bytes]] = []
+    workers, pids, log = stack.workers, stack.pids, work / "prefect-access.log"
     runs: list[ModeRun] = []
 
     def folder(tag: str, files: list[Path] = base) -> Path:
@@ -265,7 +267,7 @@ async def run_all(base: list[Path], work: Path, pool: str, pids: dict[str, int],
         runs.append(await run_mode(ModeRun("c", f"fan-out, {per_run} per run, limit 2, {count} worker{plural}", n, count),
                                    folder(tag), work / "out" / tag, dispatch=DEPLOYMENT, per_run=per_run, concurrency=concurrency,
                                    pids=pids, workers=workers, log=log))
-    return runs, workers
+    return runs
 
 
 # --- report ----------------------------------------------------------------------------------------------------
@@ -320,10 +322,53 @@ def prepare_environment(work: Path) -> tuple[int, Path]:
     port = free_port()
     os.environ.update({"IRIS_HOME": str(work / "home"), "PREFECT_HOME": str(work / "prefect"),
                        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api", "PREFECT_LOGGING_LEVEL": "WARNING",
-                       "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "IRIS_DOCUMENT_RUNS_LIMIT": LIMIT})
+                       "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "IRIS_DOCUMENT_RUNS_LIMIT": LIMIT,
+                       "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"})  # the coordinator's run, as the CLI's (the zombie automation)
     (work / "home" / "logs").mkdir(parents=True)
     (work / "prefect").mkdir()
     return port, models
+
+
+@dataclass
+class Stack:
+    """What a fan-out benchmark runs on: its Prefect server, the four services, the workers it starts (appended by
+    whoever starts them, so `running_stack` stops them too)."""
+
+    server: subprocess.Popen[bytes]
+    services: dict[str, Any]
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def pids(self) -> dict[str, int]:
+        return {"prefect server": self.server.pid, **{n: svc.proc.pid for n, svc in self.services.items() if svc.proc}}
+
+
+@contextmanager
+def running_stack(work: Path, port: int, models: Path, pool: str | None, document_runs: int = 2) -> Iterator[Stack]:
+    """Prefect's server on `port`, the four services (their URLs in os.environ) and, given a pool, `iris deploy`
+    with that global concurrency limit; everything stopped afterwards, workers first."""
+    from tests.service_processes import start_all
+
+    server: subprocess.Popen[bytes] | None = None
+    services: dict[str, Any] = {}
+    stack: Stack | None = None
+    try:
+        print("starting the Prefect server and the four services ...", flush=True)
+        server = start_prefect_server(work / "prefect", port, work / "prefect-access.log")
+        services = start_all(work / "home" / "logs", {"IRIS_MODELS_DIR": str(models), "IRIS_HOME": str(work / "home")})
+        os.environ.update({svc.env_var: svc.url for svc in services.values()})
+        if pool is not None:
+            print(f"iris deploy --pool {pool} ...", flush=True)
+            deploy(pool, document_runs, work / "deploy.log")
+        stack = Stack(server, services)
+        yield stack
+    finally:
+        for worker in stack.workers if stack else []:
+            stop_tree(worker)
+        for svc in services.values():
+            svc.stop()
+        if server is not None:
+            stop_tree(server)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -338,40 +383,22 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from long_batch_memory import make_documents
 
-    from tests.service_processes import start_all
-
     began = time.perf_counter()
-    server: subprocess.Popen[bytes] | None = None
-    services: dict[str, Any] = {}
-    workers: list[subprocess.Popen[bytes]] = []
-    log = work / "prefect-access.log"
     pool = f"iris-benchmark-{uuid.uuid4().hex[:6]}"
     try:
         print(f"work folder {work}; generating {args.count} documents ...", flush=True)
         base = make_documents(work / "docs", args.count)
-        print("starting the Prefect server and the four services ...", flush=True)
-        server = start_prefect_server(work / "prefect", port, log)
-        services = start_all(work / "home" / "logs", {"IRIS_MODELS_DIR": str(models), "IRIS_HOME": str(work / "home")})
-        os.environ.update({svc.env_var: svc.url for svc in services.values()})
-        print(f"iris deploy --pool {pool} ...", flush=True)
-        deploy(pool, args.concurrency, work / "deploy.log")
-        pids = {"prefect server": server.pid, **{name: svc.proc.pid for name, svc in services.items() if svc.proc}}
-        load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
-        size = sum(f.stat().st_size for f in base) / len(base) / 1024
-        header = (f"fan-out throughput: {len(base)} generated documents per mode (receipts, invoices, forms in turn; en/es; "
-                  f"{size:.0f} KB each on average), the same pixels in every mode with a per-mode comment (new content hash: "
-                  f"no task-cache hits across modes); {len(os.sched_getaffinity(0))} cores; concurrency {args.concurrency}; "
-                  f"one Prefect server (temporary-server mode, SQLite); process workers polling every 1 s; "
-                  f"load average at start {load}")
-        print(header, flush=True)
-        runs, workers = asyncio.run(run_all(base, work, pool, pids, log, args.concurrency, args.per_run, args.workers))
+        with running_stack(work, port, models, pool, args.concurrency) as stack:
+            load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+            size = sum(f.stat().st_size for f in base) / len(base) / 1024
+            header = (f"fan-out throughput: {len(base)} generated documents per mode (receipts, invoices, forms in turn; "
+                      f"en/es; {size:.0f} KB each on average), the same pixels in every mode with a per-mode comment (new "
+                      f"content hash: no task-cache hits across modes); {len(os.sched_getaffinity(0))} cores; concurrency "
+                      f"{args.concurrency}; one Prefect server (temporary-server mode, SQLite); process workers polling "
+                      f"every 1 s; load average at start {load}")
+            print(header, flush=True)
+            runs = asyncio.run(run_all(base, work, pool, stack, args.concurrency, args.per_run, args.workers))
     finally:
-        for worker in workers:
-            stop_tree(worker)
-        for svc in services.values():
-            svc.stop()
-        if server is not None:
-            stop_tree(server)
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     table = report(runs, header)

@@ -30,6 +30,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["IRIS_API_TOKEN"] = "test-api-" + secrets.token_urlsafe(16)
     os.environ["IRIS_ADMIN_TOKEN"] = "test-admin-" + secrets.token_urlsafe(16)
     os.environ.pop("IRIS_AUTH", None)
+    # the flow runs the tests start in this process heartbeat as the CLI's do: the zombie automation that tests create
+    # (deployments/automations) would take Prefect's default 180 s for a dead run
+    os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "30")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
