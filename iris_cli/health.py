@@ -53,3 +53,16 @@ def breaker_now(recorded: str, probe: ServiceProbe) -> str:
     if recorded != "closed" and probe.status == "healthy":
         return f"closed (healthy now; recorded {recorded})"
     return recorded
+
+
+def unreachable_services(probes: list[ServiceProbe]) -> list[ServiceProbe]:
+    """One probe per service none of whose replicas answered at all (connection refused, timed out). A batch started
+    now would not fail: each document would wait out its phase's outage budget (IRIS_OUTAGE_BUDGET_SECONDS) first."""
+    answered = {p.name for p in probes if p.status != "down"}
+    seen: set[str] = set()
+    missing = []
+    for probe in probes:
+        if probe.name not in answered and probe.name not in seen:
+            seen.add(probe.name)
+            missing.append(probe)
+    return missing

@@ -8,11 +8,26 @@ import sys
 from pathlib import Path
 from uuid import UUID
 
+from iris_cli.health import probe_all_sync, unreachable_services
 from iris_cli.prefect_env import use_local_prefect_if_running
 from iris_cli.table import render_table
 
 
+def services_reachable() -> bool:
+    """Whether every service answers here; if one does not, say which and how to start it. Run before a batch or a
+    document runs here (not fanned out: the workers reach the services from their own machines)."""
+    missing = unreachable_services(probe_all_sync("/health"))
+    for probe in missing:
+        print(f"{probe.name} is not reachable at {probe.url} ({probe.error})", file=sys.stderr)
+    if missing:
+        print("start the services with `iris up` (or point IMAGE_PROCESSOR_URL, ... at them); "
+              "--no-service-check starts anyway and lets each document wait for them", file=sys.stderr)
+    return not missing
+
+
 def cmd_process(args: argparse.Namespace) -> int:
+    if args.service_check and not services_reachable():
+        return 1
     use_local_prefect_if_running()
     from iris_flows.document_flow import process_document
     from iris_flows.results import for_output
@@ -30,6 +45,10 @@ def cmd_process(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
+    from iris_flows.settings import LOCAL, BatchSettings
+
+    if args.service_check and (args.dispatch or BatchSettings().dispatch) == LOCAL and not services_reachable():
+        return 1
     use_local_prefect_if_running()
     from iris_flows.folder_flow import add_progress_listener, process_folder
 
@@ -115,6 +134,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--document-type", default=None, help="skip the classifier's choice for extraction")
     p.add_argument("--confidence-threshold", type=float, default=0.5)
     p.add_argument("--full", action="store_true", help="also print the page's embedding and the OCR lines of every page")
+    p.add_argument("--no-service-check", dest="service_check", action="store_false",
+                   help="start even if a service does not answer (each document then waits for it, up to IRIS_OUTAGE_BUDGET_SECONDS)")
     p.set_defaults(func=cmd_process)
 
     b = sub.add_parser("batch", help="process a folder (skips finished documents), write one JSON per document")
@@ -126,10 +147,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     b.add_argument("--full", action="store_true",
                    help="each result JSON also holds the page's embedding and the OCR lines of every page")
     b.add_argument("--dispatch", default=None,
-                   help="local (default IRIS_DISPATCH): run here; process-documents/process-documents: fan the documents out "
-                        "to that deployment's work pool (needs `iris deploy` and a worker)")
+                   help="local (default IRIS_DISPATCH): run here; <flow>/<deployment>, e.g. process-documents/process-documents: "
+                        "fan the documents out to that deployment's work pool (needs `iris deploy` and a worker)")
     b.add_argument("--documents-per-run", type=int, default=None,
                    help="documents per fanned-out flow run (default IRIS_DOCUMENTS_PER_RUN: 8)")
+    b.add_argument("--no-service-check", dest="service_check", action="store_false",
+                   help="start even if a service does not answer (each document then waits for it, up to IRIS_OUTAGE_BUDGET_SECONDS)")
     b.set_defaults(func=cmd_batch)
 
     s = sub.add_parser("samples", help="write generated sample documents (with ground truth) to a folder")

@@ -10,6 +10,7 @@ LOCAL_PREFECT_API = f"http://127.0.0.1:{LOCAL_PREFECT_PORT}/api"
 # a run on a lasting server sends a heartbeat this often, so that if its process dies the server's zombie
 # automation (`iris up --prefect`, `iris deploy`) marks it Crashed instead of Running for ever
 HEARTBEAT_SECONDS = "30"
+TEMPORARY_SERVER_STARTUP_SECONDS = "120"
 
 
 def local_prefect_env() -> dict[str, str]:
@@ -32,6 +33,10 @@ def use_local_prefect_if_running() -> str | None:
         from iris_cli.local_stack import prefect_server
 
         if prefect_server(IrisHomeSettings().iris_home).pid() is None:
+            # Prefect's temporary server: on 2 busy cores it can take longer than its default 20 s to come up
+            # (`iris batch` failed with "Timed out while attempting to connect to ephemeral Prefect API server")
+            os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", TEMPORARY_SERVER_STARTUP_SECONDS)
+            os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
             return None
         os.environ["PREFECT_API_URL"] = LOCAL_PREFECT_API
     os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", HEARTBEAT_SECONDS)
