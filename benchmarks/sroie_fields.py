@@ -57,6 +57,8 @@ def main() -> int:
     if args.url:
         import httpx
 
+        from iris_common.settings import ClientSettings
+
         client = httpx.Client(base_url=args.url, timeout=120, headers=ClientSettings().authorization())
 
         def run(path: Path) -> dict:

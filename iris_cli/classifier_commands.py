@@ -94,7 +94,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def classify_files(client: httpx.Client, items: list[LabelledFile], texts: list[str | None]) -> tuple[list[str], int]:
     """Predicted class of every file, and how many answers used the page's words."""
     predicted, used_text = [], 0
-    for item, text in zip(_progress(items, "classifying"), texts):
+    for item, text in zip(_progress(items, "classifying"), texts, strict=True):
         form = {"text": text} if text is not None else None
         data = _data(client.post("/classify", files={"file": (item.path.name, item.path.read_bytes())}, data=form))
         predicted.append(data["predicted_class"])

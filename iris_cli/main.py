@@ -6,15 +6,14 @@ import os
 import sys
 from collections.abc import Callable
 
-from iris_cli import eval_command, local_stack, pipeline_commands
-from iris_cli import classifier_commands
+from iris_cli import classifier_commands, eval_command, local_stack, pipeline_commands
 from iris_cli.health import breaker_now, probe_all_sync
 from iris_cli.prefect_env import LOCAL_PREFECT_API, local_prefect_env
 from iris_cli.setup_models import prepare_all
 from iris_cli.table import render_table
 from iris_common.client.iris_client import read_breaker_states, replica_breaker_state
-from iris_common.threads import available_cores
 from iris_common.settings import ClientSettings, ServiceSettings, ensure_token_files
+from iris_common.threads import available_cores
 
 UP_TIMEOUT_SECONDS = 240.0
 
