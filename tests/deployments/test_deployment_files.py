@@ -103,6 +103,14 @@ def test_dockerfile_has_a_target_per_role() -> None:
     assert {"image-processor", "ml-embeddings", "ml-classifier", "ocr-extractor", "flows", "models-init"} <= targets
 
 
+def test_each_service_image_is_healthy_only_when_ready() -> None:
+    """compose's `service_healthy` (the worker waits on it) must mean the model loaded: /health is 200 from start-up."""
+    text = (REPO / "deployments" / "Dockerfile").read_text()
+    stages = {chunk.split()[2]: chunk for chunk in text.split("\nFROM ")[1:]}
+    for name, port in {"image-processor": 8001, "ml-embeddings": 8002, "ml-classifier": 8003, "ocr-extractor": 8004}.items():
+        assert f"curl -fs http://127.0.0.1:{port}/health/ready || exit 1" in stages[name], name
+
+
 @pytest.mark.skipif(shutil.which("docker-compose") is None, reason="Debian docker-compose not installed")
 def test_compose_takes_the_bearer_tokens_from_the_environment_and_refuses_without_them() -> None:
     base = {k: v for k, v in os.environ.items() if k not in ("IRIS_API_TOKEN", "IRIS_ADMIN_TOKEN")}

@@ -79,8 +79,10 @@ def test_each_service_has_an_image_probes_on_health_and_resources(name: str) -> 
     container, port = _container(deployment), PORTS[name]
     assert container["image"] == f"iris/{name}:0.1.0"  # the compose image of the Dockerfile target
     assert [p["containerPort"] for p in container["ports"]] == [port]
-    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+    for probe in ("startupProbe", "livenessProbe"):  # the process answers
         assert container[probe]["httpGet"] == {"path": "/health", "port": port}, probe
+    # its model loaded: an unhealthy replica gets no calls
+    assert container["readinessProbe"]["httpGet"] == {"path": "/health/ready", "port": port}
     resources = container["resources"]
     assert {"cpu", "memory"} <= set(resources["requests"]) and {"cpu", "memory"} <= set(resources["limits"])
     for init in deployment["spec"]["template"]["spec"]["initContainers"]:

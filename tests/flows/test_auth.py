@@ -57,6 +57,8 @@ def test_a_call_without_a_valid_token_is_401_auth001(services: dict[str, Service
 def test_health_is_open_to_probes_and_its_metrics_to_callers(services: dict[str, ServiceProcess], name: str) -> None:
     probe = httpx.get(f"{services[name].url}/health", timeout=10)
     assert probe.status_code == 200 and probe.json()["status"] == "healthy"
+    ready = httpx.get(f"{services[name].url}/health/ready", timeout=10)  # the readiness probe, without a token too
+    assert ready.status_code == 200 and ready.json()["status"] == "healthy" and ready.json()["metrics"] == {}
     assert probe.json()["metrics"] == {}  # the request metrics are /metrics' data: callers only
     caller = httpx.get(f"{services[name].url}/health", headers=api_headers(), timeout=10).json()
     assert "requests_total" in caller["metrics"]

@@ -74,6 +74,9 @@ def test_missing_models_make_the_service_unhealthy_not_crash(tmp_path):
         health = client.get("/health").json()
         assert health["status"] == "unhealthy"
         assert "inference.onnx is missing" in health["checks"]["ocr_engine"]["detail"]
+        ready = client.get("/health/ready")  # the readiness probe: no calls for this replica
+        assert ready.status_code == 503 and ready.json()["status"] == "unhealthy"
+        assert client.get("/health").status_code == 200  # liveness: the process answers
         reply = client.post("/extract_json", files={"file": ("ok.png", png_bytes(SMALL), "image/png")})
         assert reply.status_code == 503 and reply.json()["error"]["code"] == "SVC001"
         assert client.get("/engines").json()["loaded"] is False

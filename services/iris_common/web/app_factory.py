@@ -1,4 +1,5 @@
-"""`create_app`: the one place that assembles an IRIS service (middleware, authentication, errors, /health, /metrics).
+"""`create_app`: the one place that assembles an IRIS service (middleware, authentication, errors, /health, /health/ready,
+/metrics).
 
 A service supplies its name, settings, a `ServiceRuntime` (loads models at start-up and reports checks)
 and its routers; everything shared by the four services happens here.
@@ -11,10 +12,10 @@ from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from iris_common import __version__
-from iris_common.contract.health import CheckResult, HealthReport
+from iris_common.contract.health import CheckResult, HealthReport, HealthStatus
 from iris_common.observability.logging import configure_logging
 from iris_common.observability.metrics import RequestMetrics
 from iris_common.settings import ServiceSettings
@@ -85,10 +86,7 @@ def create_app(
     ops = APIRouter(tags=["operations"])
     authenticated = [Depends(bearer_scheme)]  # documents the bearer scheme; AuthMiddleware enforces it
 
-    @ops.get("/health", response_model=HealthReport)
-    def health(request: Request, access: AccessDep) -> HealthReport:
-        """Always 200 with a status field, so a probe can tell `unhealthy` (model missing) from `down`. Open to any
-        caller (probes send no token); the request metrics are included for an authenticated caller only."""
+    def report(request: Request, access: Access) -> HealthReport:
         checks = runtime.checks()
         if extra_checks:
             checks.update(extra_checks())
@@ -100,6 +98,23 @@ def create_app(
             checks=checks,
             metrics=metrics.snapshot() if access >= Access.SERVICE else {},
         )
+
+    @ops.get("/health", response_model=HealthReport)
+    def health(request: Request, access: AccessDep) -> HealthReport:
+        """Always 200 with a status field, so a probe can tell `unhealthy` (model missing) from `down` (liveness:
+        the process answers). Open to any caller (probes send no token); the request metrics are included for an
+        authenticated caller only."""
+        return report(request, access)
+
+    @ops.get("/health/ready", response_model=HealthReport, responses={503: {"model": HealthReport}})
+    def ready(request: Request, access: AccessDep) -> HealthReport | JSONResponse:
+        """The same report, 503 when `unhealthy` (a critical check failed: its model did not load): the readiness
+        probe of a replica, so that a load balancer (a Kubernetes Service, compose's healthcheck) sends it no calls
+        it could only answer with SVC001. `degraded` still serves: 200."""
+        health_report = report(request, access)
+        if health_report.status == HealthStatus.UNHEALTHY:
+            return JSONResponse(status_code=503, content=health_report.model_dump(mode="json"))
+        return health_report
 
     @ops.get("/metrics", response_model=None, dependencies=authenticated)
     def read_metrics(format: str = Query("json", pattern="^(json|prometheus)$")) -> dict[str, Any] | PlainTextResponse:

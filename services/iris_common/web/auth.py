@@ -30,8 +30,9 @@ from iris_common.web.responses import error_response
 
 logger = logging.getLogger(__name__)
 
-# served to anyone: the probes' /health (metrics left out for an anonymous caller) and the API description
-OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+# served to anyone: the probes' /health and /health/ready (metrics left out for an anonymous caller) and the API
+# description
+OPEN_PATHS = frozenset({"/health", "/health/ready", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 
 # documents the scheme in OpenAPI (the Authorize button of /docs); the check itself is AuthMiddleware's
 bearer_scheme = HTTPBearer(auto_error=False, description="IRIS_API_TOKEN (IRIS_ADMIN_TOKEN for model changes)")

@@ -50,7 +50,7 @@ class RequestContextMiddleware:
         finally:
             seconds = time.perf_counter() - state["started"]
             path = scope.get("path", "")
-            if self.record_metrics and path not in ("/health", "/metrics"):
+            if self.record_metrics and path not in ("/health", "/health/ready", "/metrics"):
                 code = state.get("error_code")
                 self.metrics.record(f"{scope['method']} {path}", seconds, status["code"] < 400, code)
             logger.info("%s %s -> %s in %.3fs", scope["method"], path, status["code"], seconds)
