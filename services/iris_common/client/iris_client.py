@@ -11,9 +11,13 @@ chooses which takes a call (least-in-flight) and keeps a breaker per replica; se
 """
 
 import asyncio
+import fcntl
 import json
 import logging
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -168,21 +172,28 @@ class IrisClient:
             return
         try:
             self.breaker_state_file.parent.mkdir(parents=True, exist_ok=True)
-            states = read_breaker_states(self.breaker_state_file)
-            now, entry = time.time(), states.get(replicas.service) or {}
-            level = service_state(replicas.recorded.values()).value
-            if entry.get("state") != level:
-                entry = {"state": level, "since": now, "previous": entry.get("state", BreakerState.CLOSED.value),
-                         "replicas": entry.get("replicas") or {}}
-            # replicas no longer configured are dropped
-            entry["replicas"] = {u: r for u, r in entry.get("replicas", {}).items() if u in replicas.recorded}
-            entry["replicas"][url] = {"state": new.value, "since": now, "previous": old.value}
-            states[replicas.service] = entry
-            tmp = self.breaker_state_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps(states, indent=2))
-            tmp.replace(self.breaker_state_file)
+            with _exclusive(self.breaker_state_file.with_name(self.breaker_state_file.name + ".lock")):
+                self._record_breaker(self.breaker_state_file, replicas, url, old, new)
         except OSError as exc:
             logger.warning("could not record breaker state in %s: %s", self.breaker_state_file, exc)
+
+    @staticmethod
+    def _record_breaker(path: Path, replicas: ServiceReplicas, url: str, old: BreakerState, new: BreakerState) -> None:
+        """Read, update and replace the state file: under its lock, since the flow-run processes of one machine share
+        it (without it two writers lost each other's update or wrote into one temporary file)."""
+        states = read_breaker_states(path)
+        now, entry = time.time(), states.get(replicas.service) or {}
+        level = service_state(replicas.recorded.values()).value
+        if entry.get("state") != level:
+            entry = {"state": level, "since": now, "previous": entry.get("state", BreakerState.CLOSED.value),
+                     "replicas": entry.get("replicas") or {}}
+        # replicas no longer configured are dropped
+        entry["replicas"] = {u: r for u, r in entry.get("replicas", {}).items() if u in replicas.recorded}
+        entry["replicas"][url] = {"state": new.value, "since": now, "previous": old.value}
+        states[replicas.service] = entry
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(states, indent=2))
+        tmp.replace(path)
 
     def snapshot(self) -> dict[str, dict[str, Any]]:
         """Per-service call statistics and breaker state (logged by the flow, shown by `iris health`), with each
@@ -194,6 +205,17 @@ class IrisClient:
                                         "breaker": r.breaker.state.value} for r in self.replicas[name].replicas}}
             for name in SERVICE_NAMES
         }
+
+
+@contextmanager
+def _exclusive(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive flock on `lock_file` (created if missing) for the block."""
+    with lock_file.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def read_breaker_states(path: Path) -> dict[str, dict[str, Any]]:
