@@ -105,7 +105,7 @@ class OcrRuntime:
                                type_calibration_path(self.settings.models_dir)),
             # the extraction rules: part of the flow's cache key, so a new revision re-extracts instead of a stale hit
             {"role": "field_extraction", "backend": "iris-rules", "model_id": "field-extraction",
-             "version": f"rules{EXTRACTION_REVISION}", "weights_source": None},
+             "version": f"rules{EXTRACTION_REVISION}", "weights_source": "none (rules in ocr_extractor.core)"},
         ]
         return info
 
