@@ -84,10 +84,11 @@ def read_manifest(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def write_fields_csv(manifest: Path, target: Path) -> Path:
-    """One row per document: file, outcome, type, review flags and seconds, each field's value and confidence
-    (columns: the union of the batch's fields, sorted), and for a failed document its phase, code and message."""
+    """One row per document: file, outcome, type, review flags (and which fields to check) and seconds, each field's
+    value and confidence (columns: the union of the batch's fields, sorted), and for a failed document its phase,
+    code and message."""
     names = sorted({name for row in read_manifest(manifest) for name in row.get("fields") or {}})
-    header = ["file", "outcome", "document_type", "type_needs_review", "needs_review", "pages", "seconds"]
+    header = ["file", "outcome", "document_type", "type_needs_review", "needs_review", "review_fields", "pages", "seconds"]
     header += [column for name in names for column in (name, f"{name}_confidence")]
     header += ["error_phase", "error_code", "error_message"]
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -97,8 +98,9 @@ def write_fields_csv(manifest: Path, target: Path) -> Path:
             writer.writerow(header)
             for row in read_manifest(manifest):
                 fields = row.get("fields") or {}
+                review = " ".join(name for name in sorted(fields) if (fields[name] or {}).get("needs_review"))
                 values = [row["file"], row["outcome"], row.get("document_type") or "", _flag(row.get("type_needs_review")),
-                          _flag(row.get("needs_review")), row.get("pages") or "", row.get("seconds") or ""]
+                          _flag(row.get("needs_review")), review, row.get("pages") or "", row.get("seconds") or ""]
                 for name in names:
                     field = fields.get(name) or {}
                     confidence = field.get("confidence")

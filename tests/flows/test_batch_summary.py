@@ -40,7 +40,8 @@ def test_fields_csv_has_one_row_per_document_and_the_union_of_the_fields(tmp_pat
         assert reader.fieldnames is not None and {"date", "date_confidence", "invoice_number", "total"} <= set(reader.fieldnames)
     assert list(rows) == ["r.png", "i.pdf", "bad.jpg", "old.png"]
     assert rows["r.png"]["total"] == "12,50" and rows["r.png"]["total_confidence"] == "0.91"
-    assert rows["r.png"]["needs_review"] == "yes"  # the date's confidence is under 0.5
+    assert rows["r.png"]["needs_review"] == "yes" and rows["r.png"]["review_fields"] == "date"  # its confidence is under 0.5
+    assert rows["old.png"]["needs_review"] == "no" and rows["old.png"]["review_fields"] == ""
     assert rows["r.png"]["invoice_number"] == "" and rows["i.pdf"]["type_needs_review"] == "yes"
     assert rows["bad.jpg"]["outcome"] == "failed" and rows["bad.jpg"]["error_code"] == "VAL001"
     assert rows["old.png"]["outcome"] == "skipped" and rows["old.png"]["total"] == "3"

@@ -75,7 +75,7 @@ def test_pdf_page_is_read(client, receipt_es):
 def test_engines_info_and_health(client):
     engines = client.get("/engines").json()
     assert engines["engine"] == "paddle" and engines["loaded"] is True
-    maps = ("field-confidence", "document-type-confidence")
+    maps = ("field-confidence", "document-type-confidence", "field-extraction")
     ocr_models = [m for m in engines["models"] if m["model_id"] not in maps]
     assert {m["model_id"] for m in ocr_models} == {"PP-OCRv6_small_det", "PP-OCRv6_small_rec"}
     assert all(len(m["sha256"]) == 64 and m["source"].startswith("rapidocr==") for m in ocr_models)
@@ -84,6 +84,9 @@ def test_engines_info_and_health(client):
     type_map = next(m for m in engines["models"] if m["model_id"] == "document-type-confidence")
     assert type_map["weights_source"].endswith("type_calibration.json") and type_map["fitted_on"]["pages"] > 0
     assert "onnxruntime" in engines["versions"] and "rapidocr" in engines["weights_source"]
+    # the rules' revision: part of the flow's cache key of the extract phase
+    rules = next(m for m in engines["models"] if m["model_id"] == "field-extraction")
+    assert rules["role"] == "field_extraction" and rules["version"].startswith("rules")
     info = client.get("/info").json()
     assert info["service_name"] == "ocr-extractor" and info["inference_backend"] == "onnxruntime"
     health = client.get("/health").json()
@@ -97,6 +100,7 @@ def test_schemas_are_listed_with_versions_and_served(client):
     by_type = {s["document_type"]: s for s in listing["schemas"]}
     assert set(by_type) == {"receipt", "invoice", "form", "letter", "other"}
     assert by_type["receipt"]["version"] == "1.0.0" and "merchant_tax_id" in by_type["receipt"]["fields"]
+    assert by_type["receipt"]["expected_fields"] == ["merchant_name", "date", "total"] and by_type["form"]["expected_fields"] == []
     assert {"invoice_number", "due_date", "vendor_tax_id", "customer_name"} <= set(by_type["invoice"]["fields"])
     assert set(by_type["letter"]["fields"]) == {"sender", "recipient", "date", "subject"}
     schema = client.get("/schemas/receipt").json()

@@ -129,6 +129,20 @@ def test_missing_fields_come_back_null_and_flagged():
     assert {"total", "date"} <= set(doc.fields_needing_review)
 
 
+def test_only_the_fields_a_type_is_expected_to_print_need_review_when_missing():
+    """A receipt without a printed subtotal, tax or tax number is complete; one without its total is not."""
+    complete = extract_document(receipt_rows(["CORNER GROCERY", "DATE: 28/12/2017", "TOTAL 9.05"]), DocumentType.RECEIPT)
+    fields = complete.fields
+    assert fields["merchant_name"].value and fields["date"].value and fields["total"].value == "9.05"
+    for name in ("subtotal", "tax", "merchant_tax_id", "payment_method"):
+        assert fields[name].value is None and fields[name].confidence == 0 and not fields[name].needs_review, name
+    assert not {"subtotal", "tax", "merchant_tax_id"} & set(complete.fields_needing_review)
+
+    no_total = extract_document(receipt_rows(["CORNER GROCERY", "DATE: 28/12/2017", "Thank you"]), DocumentType.RECEIPT)
+    assert no_total.fields["total"].value is None and no_total.fields["total"].needs_review
+    assert "total" in no_total.fields_needing_review and "subtotal" not in no_total.fields_needing_review
+
+
 def test_invoice_fields():
     ocr = ocr_of([
         [("Contoso Services Ltd", 10)], [("12 High Street, London", 10)], [("INVOICE", 10)],

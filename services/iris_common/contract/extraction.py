@@ -305,6 +305,15 @@ SCHEMA_MODELS: dict[DocumentType, type[StructuredDocument]] = {
     DocumentType.LETTER: LetterDocument,
     DocumentType.OTHER: OtherDocument,
 }
+# The fields a document of the type is expected to print. One of these not found needs review; any other field not
+# found is null with confidence 0 and no review (most receipts print no subtotal, tax number or payment method).
+EXPECTED_FIELDS: dict[DocumentType, tuple[str, ...]] = {
+    DocumentType.RECEIPT: ("merchant_name", "date", "total"),
+    DocumentType.INVOICE: ("invoice_number", "date", "vendor_name", "total"),
+    DocumentType.LETTER: ("sender", "date"),
+    DocumentType.FORM: (),
+    DocumentType.OTHER: (),
+}
 SCHEMA_VERSIONS: dict[DocumentType, str] = {t: "1.0.0" for t in DocumentType} | {DocumentType.INVOICE: "1.1.0", DocumentType.OTHER: "1.1.0"}
 # earlier versions still served (`GET /schemas/{type}?version=...`), oldest first; outputs follow SCHEMA_VERSIONS
 PREVIOUS_SCHEMA_MODELS: dict[DocumentType, dict[str, type[StructuredDocument]]] = {
@@ -330,6 +339,8 @@ class SchemaSummary(BaseModel):
     version: str = Field(description="the current version: what outputs satisfy")
     schema_id: str = Field(description="the schema's $id")
     fields: list[str] = Field(description="field names (empty for open-ended forms)")
+    expected_fields: list[str] = Field(default_factory=list,
+                                       description="the fields this type is expected to print: one not found needs review")
     versions: list[str] = Field(default_factory=list, description="every version served, oldest first (`?version=`)")
 
 

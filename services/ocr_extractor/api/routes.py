@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from iris_common.contract.envelope import Envelope
 from iris_common.contract.extraction import (
+    EXPECTED_FIELDS,
     SCHEMA_VERSIONS,
     DocumentType,
     EngineInfo,
@@ -229,7 +230,7 @@ def list_schemas() -> SchemaList:
     return SchemaList(
         schemas=[
             SchemaSummary(document_type=t, version=SCHEMA_VERSIONS[t], schema_id=schema_id(t), fields=field_names(t),
-                          versions=schema_versions(t))
+                          expected_fields=list(EXPECTED_FIELDS[t]), versions=schema_versions(t))
             for t in DocumentType
         ]
     )

@@ -8,8 +8,12 @@ at the foot of page 1 gives way to the one on the last page), the currency from 
 line items are every page's article rows in order ('carried forward' / 'brought forward' rows and repeated
 table header rows are not articles). Every field, item, pair and block carries its `page`.
 
-Every field of the type's schema is present in the output: a field looked for but not found has a null value,
-confidence 0 and needs_review, so a client can tell 'not found' from 'not asked'.
+Every field of the type's schema is present in the output: a field looked for but not found has a null value and
+confidence 0, so a client can tell 'not found' from 'not asked'; it needs review only when the type is expected to
+print it (EXPECTED_FIELDS: a receipt's total, not its tax number).
+
+EXTRACTION_REVISION is part of what the service reports loaded (`/info`), so the flow's cache key of the extract
+phase changes with it: bump it when the same OCR reads gives another structured document.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from iris_common.contract.extraction import (
+    EXPECTED_FIELDS,
     SCHEMA_VERSIONS,
     DocumentType,
     ExtractedField,
@@ -59,6 +64,8 @@ from ocr_extractor.core.normalise import currencies_in, document_currency
 from ocr_extractor.core.schemas import field_names
 from ocr_extractor.core.validation import validate
 
+# 2: a field not found needs review only when its type is expected to print it (EXPECTED_FIELDS)
+EXTRACTION_REVISION = 2
 AMOUNT_FIELDS = ("subtotal", "tax", "total")
 _FOUR_DECIMALS = 4
 
@@ -178,6 +185,10 @@ def _by_page(extractor: Callable[[Sequence[Row], bool, str], dict[str, Found | N
     return out
 
 
+def _not_found(name: str, document_type: DocumentType) -> ExtractedField:
+    return ExtractedField(value=None, confidence=0.0, needs_review=name in EXPECTED_FIELDS[document_type])
+
+
 def apply_threshold(fields: dict[str, ExtractedField], threshold: float) -> list[str]:
     """Blank the value of every field under `threshold`, keep it as `candidate`; returns their names."""
     flagged = []
@@ -242,7 +253,7 @@ def extract_document(
     out: dict[str, ExtractedField] = {}
     for name, f in found.items():
         if f is None:
-            out[name] = ExtractedField(value=None, confidence=0.0, needs_review=True)
+            out[name] = _not_found(name, document_type)
             continue
         f.field.confidence = _confidence(f, group_of(name), name in passed, name in failed, calibration)
         if features_out is not None:
@@ -250,7 +261,7 @@ def extract_document(
         f.field.flags = sorted(set(flags.get(name, [])))
         out[name] = f.field
     for name in field_names(document_type):  # schema fields no finder handles for this type
-        out.setdefault(name, ExtractedField(value=None, confidence=0.0, needs_review=True))
+        out.setdefault(name, _not_found(name, document_type))
 
     key_values: list[KeyValuePair] = []
     text_blocks: list[TextBlock] = []
@@ -271,7 +282,7 @@ def extract_document(
     if document_type in (DocumentType.LETTER, DocumentType.OTHER, DocumentType.FORM):
         text_blocks = extract_text_blocks(rows)
     flagged = apply_threshold(out, confidence_threshold)
-    flagged += [name for name, f in out.items() if f.value is None and f.candidate is None]
+    flagged += [name for name, f in out.items() if f.value is None and f.candidate is None and f.needs_review]
     return StructuredDocument(
         document_type=document_type,
         schema_version=SCHEMA_VERSIONS[document_type],

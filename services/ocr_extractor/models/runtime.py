@@ -14,6 +14,7 @@ from iris_common.contract.health import CheckResult
 from iris_common.errors import OcrFailed, ServiceUnavailable
 
 from ocr_extractor.core.calibration import Calibration
+from ocr_extractor.core.document import EXTRACTION_REVISION
 from ocr_extractor.core.layout import build_ocr_result
 from ocr_extractor.models.calibrate import calibration_path, load_calibration, load_type_calibration, type_calibration_path
 from ocr_extractor.models.engines import ENGINES, OcrEngine, build_engine
@@ -102,6 +103,9 @@ class OcrRuntime:
                                calibration_path(self.settings.models_dir)),
             _calibration_model("type_confidence_calibration", "document-type-confidence", self.type_calibration,
                                type_calibration_path(self.settings.models_dir)),
+            # the extraction rules: part of the flow's cache key, so a new revision re-extracts instead of a stale hit
+            {"role": "field_extraction", "backend": "iris-rules", "model_id": "field-extraction",
+             "version": f"rules{EXTRACTION_REVISION}", "weights_source": "none (rules in ocr_extractor.core)"},
         ]
         return info
 
