@@ -16,7 +16,7 @@ def build_app(settings: ImageProcessorSettings | None = None) -> FastAPI:
     return create_app(
         service_name=SERVICE_NAME,
         settings=settings,
-        runtime=ImageProcessorRuntime(settings.cpu_threads, settings.models_dir, settings.auto_orient),
+        runtime=ImageProcessorRuntime(settings.cpu_threads, settings.models_dir, settings.auto_orient, settings.cpu_mem_arena),
         routers=[router],
         description="Unwarps, deskews, turns upright and cleans up scanned or photographed pages; reports what it did and why.",
     )

@@ -32,11 +32,6 @@ class OcrExtractorSettings(ServiceSettings):
     # compute slots, cores // threads (2 cores: 2 x 1 thread read 63.5 receipts/min in process vs 49.8 for 1 x 2
     # threads; each more engine costs ~300 MB)
     ocr_workers: int = Field(default=0, ge=0, le=16, alias="OCR_WORKERS")
-    # onnxruntime's CPU memory arena keeps the largest working set an engine has ever needed, so the service's RSS
-    # climbed in steps with each larger page (ocr-extractor +19 % from document 100 to 1,000,
-    # benchmarks/long_batch_memory.py); off, two engines read 60 SROIE receipts at 69.6/min instead of 72.3 and
-    # peaked 250 MB lower (2685 vs 2938 MB with the 60 decoded pages in memory)
-    cpu_mem_arena: bool = Field(default=False, alias="OCR_CPU_MEM_ARENA")
 
     @property
     def engine_count(self) -> int:

@@ -44,12 +44,13 @@ def _to_input(crop: np.ndarray) -> np.ndarray:
 class LineRecognizer:
     """Confidence of reading each crop as a text line (mean top-1 probability of its non-blank CTC steps)."""
 
-    def __init__(self, onnx_path: Path, cpu_threads: int) -> None:
+    def __init__(self, onnx_path: Path, cpu_threads: int, mem_arena: bool = False) -> None:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = max(1, cpu_threads)
         options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = mem_arena  # IRIS_CPU_MEM_ARENA: crops of every width would grow the arena
         self.path = Path(onnx_path)
         self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
         self._input = self._session.get_inputs()[0].name

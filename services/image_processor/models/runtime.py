@@ -25,8 +25,10 @@ class ImageProcessorRuntime:
     but /health reports "degraded" with the reason when orientation is switched on, so a deployment cannot miss it.
     """
 
-    def __init__(self, cpu_threads: int, models_dir: Path | None = None, auto_orient: bool = True) -> None:
+    def __init__(self, cpu_threads: int, models_dir: Path | None = None, auto_orient: bool = True,
+                 mem_arena: bool = False) -> None:
         self.cpu_threads = cpu_threads
+        self.mem_arena = mem_arena
         # pages processed at once: the thread budget's slots (iris_common.threads); further requests wait
         self.slots = ComputeSlots(compute_slots(cpu_threads))
         self.models_dir = models_dir
@@ -54,7 +56,7 @@ class ImageProcessorRuntime:
             try:
                 if not path.is_file():
                     raise FileNotFoundError(f"{path} is missing: run `iris setup`")
-                self.reader, self.reader_error = LineRecognizer(path, self.cpu_threads), None
+                self.reader, self.reader_error = LineRecognizer(path, self.cpu_threads, self.mem_arena), None
             except Exception as exc:
                 self.reader, self.reader_error = None, f"{type(exc).__name__}: {exc}"
                 logger.error("orientation recogniser not loaded: %s", self.reader_error)

@@ -54,7 +54,7 @@ class OnnxEfficientNetEncoder:
 
     backend = "onnx-efficientnet"
 
-    def __init__(self, models_dir: Path, threads: int = 2) -> None:
+    def __init__(self, models_dir: Path, threads: int = 2, mem_arena: bool = False) -> None:
         import onnxruntime as ort
 
         path = default_model.onnx_path(models_dir)
@@ -64,6 +64,7 @@ class OnnxEfficientNetEncoder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = mem_arena  # IRIS_CPU_MEM_ARENA (iris_common.settings says why it is off)
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self._input = self._session.get_inputs()[0].name
         dimension = int(self._session.get_outputs()[0].shape[-1])
@@ -240,7 +241,7 @@ def build_encoder(settings: EncoderSettings) -> ImageEncoder:
         logger.info("loading open_clip %s (%s)", settings.openclip_model, settings.openclip_pretrained)
         base: ImageEncoder = OpenClipEncoder(settings.openclip_model, settings.openclip_pretrained, settings.cpu_threads)
     else:
-        base = OnnxEfficientNetEncoder(settings.models_dir, settings.cpu_threads)
+        base = OnnxEfficientNetEncoder(settings.models_dir, settings.cpu_threads, settings.cpu_mem_arena)
     return DocumentEncoder(base) if settings.document_features else base
 
 
