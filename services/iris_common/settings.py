@@ -148,8 +148,8 @@ class ServiceSettings(TokenSettings):
     cpu_threads: int = Field(default=1, ge=1, alias="IRIS_CPU_THREADS")
     # onnxruntime's CPU memory arena (every session of the services: OCR, orientation reader, page encoder) keeps the
     # largest working set a session has ever needed, so RSS climbs in steps with larger inputs and stays there.
-    # Off (benchmarks/long_batch_memory.py, document 100 to 1,000): ocr-extractor +19 % -> +6 %, ml-embeddings
-    # 831 -> 478 MB and +12.8 % -> +0.7 %, image-processor +21.6 % -> +9.0 %; two OCR engines 69.6 vs 72.3 receipts/min
+    # Off (benchmarks/long_batch_memory.py, document 100 to 1,000): ocr-extractor +19 % -> +6 %; ml-embeddings
+    # 831 -> 478 MB and +12.8 % -> +0.7 % (README); two OCR engines read 69.6 instead of 72.3 receipts/min
     cpu_mem_arena: bool = Field(default=False, alias="IRIS_CPU_MEM_ARENA")
 
     @property
