@@ -13,7 +13,7 @@ confidence 0, so a client can tell 'not found' from 'not asked'; it needs review
 print it (EXPECTED_FIELDS: a receipt's total, not its tax number).
 
 EXTRACTION_REVISION is part of what the service reports loaded (`/info`), so the flow's cache key of the extract
-phase changes with it: bump it when the same OCR reads gives another structured document.
+phase changes with it: bump it when the same OCR reads give another structured document.
 """
 
 from __future__ import annotations
