@@ -912,9 +912,13 @@ def main(argv: list[str] | None = None) -> int:
         print("cannot run: CPU and RSS are read from /proc (Linux only)")
         return 0
     from iris_cli.prefect_env import use_local_prefect_if_running
-    from iris_common.settings import IrisHomeSettings
+    from iris_common.settings import ClientSettings, IrisHomeSettings
 
     home = IrisHomeSettings().iris_home
+    # the running services' bearer token, read from `home`'s secrets before IRIS_HOME moves below (without it every
+    # call of (c) and (d) got 401 and both stages were skipped as "do not answer")
+    if (token := ClientSettings().api_token) is not None:
+        os.environ.setdefault("IRIS_API_TOKEN", token.get_secret_value())
     use_local_prefect_if_running()
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
