@@ -188,8 +188,11 @@ async def run_set(spec: SetSpec, docs: list[Any], skipped: list[tuple[str, str]]
     run.batch_seconds = time.perf_counter() - started
     failures: dict[str, str] = {}
     if state.is_completed():
-        for failure in (await state.aresult()).get("failures", []):
+        summary = await state.aresult()
+        for failure in summary.get("failures", []):
             failures[Path(failure["file"]).name] = f"{failure.get('code')}: {failure.get('message')}"
+        for rejected in summary.get("rejected", []):
+            failures[Path(rejected["file"]).name] = f"rejected: {rejected.get('reason')}"
     else:
         batch_error = f"process_folder ended {state.name}: {state.message}"
         failures = {name: batch_error for name in by_name}
@@ -427,6 +430,11 @@ def main(argv: list[str] | None = None) -> int:
     home = ClientSettings().iris_home
     use_local_prefect_if_running()
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # the sets are symlinks into ../shared/data (never copied): the batch reads links out of its folder only when told
+    os.environ["IRIS_FOLLOW_SYMLINKS"] = "true"
+    # the running services' bearer token, read from `home`'s secrets before IRIS_HOME may move below
+    if (token := ClientSettings().api_token) is not None:
+        os.environ.setdefault("IRIS_API_TOKEN", token.get_secret_value())
     work = Path(tempfile.mkdtemp(prefix="pipeline-eval-", dir=home if home.is_dir() else None))
     if args.cache == "cold":
         # task results persist under $IRIS_HOME/prefect-results (read when the flow modules are imported): a fresh home
