@@ -38,7 +38,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 import uuid
@@ -53,8 +52,8 @@ from _measure import descendants, proc_kb  # noqa: E402
 from fanout_throughput import (  # noqa: E402
     DEPLOYMENT,
     Stack,
+    benchmark_environment,
     copy_tagged,
-    prepare_environment,
     running_stack,
     set_limit,
     start_worker,
@@ -209,14 +208,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if not Path("/proc/self/status").is_file():
-        print("cannot run: RSS is read from /proc (Linux only)")
+    if (environment := benchmark_environment("coordinator-memory-", "RSS")) is None:
         return 0
-    work = Path(tempfile.mkdtemp(prefix="coordinator-memory-"))
-    port, models = prepare_environment(work)
-    if not models.is_dir():
-        print(f"cannot run: no models under {models} (run .venv/bin/iris setup)")
-        return 0
+    work, port, models = environment
     from long_batch_memory import make_documents
 
     began = time.perf_counter()

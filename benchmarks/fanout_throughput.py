@@ -312,6 +312,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def benchmark_environment(prefix: str, reads: str) -> tuple[Path, int, Path] | None:
+    """A fresh work folder and the run's private environment (`prepare_environment`): (work, server port, models
+    dir), or None, said why, when /proc (what `reads` is read from) or the models `iris setup` prepared are missing."""
+    if not Path("/proc/self/status").is_file():
+        print(f"cannot run: {reads} is read from /proc (Linux only)")
+        return None
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    port, models = prepare_environment(work)
+    if not models.is_dir():
+        print(f"cannot run: no models under {models} (run .venv/bin/iris setup)")
+        shutil.rmtree(work, ignore_errors=True)
+        return None
+    return work, port, models
+
+
 def prepare_environment(work: Path) -> tuple[int, Path]:
     """Everything private to the run, set before Prefect is imported: its home, its server's URL, the flows' task
     results (IRIS_HOME), the limit's name. Returns the server's port and the models dir."""
@@ -373,14 +388,9 @@ def running_stack(work: Path, port: int, models: Path, pool: str | None, documen
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if not Path("/proc/self/status").is_file():
-        print("cannot run: CPU is read from /proc (Linux only)")
+    if (environment := benchmark_environment("fanout-throughput-", "CPU")) is None:
         return 0
-    work = Path(tempfile.mkdtemp(prefix="fanout-throughput-"))
-    port, models = prepare_environment(work)
-    if not models.is_dir():
-        print(f"cannot run: no models under {models} (run .venv/bin/iris setup)")
-        return 0
+    work, port, models = environment
     from long_batch_memory import make_documents
 
     began = time.perf_counter()
