@@ -2,7 +2,7 @@
 tree), resetting its peak; and a Prefect server whose access log counts the API requests.
 
 Shared by pipeline_eval.py, batch_throughput.py, fanout_throughput.py and coordinator_memory.py (Linux only; a
-process that is gone reads as None).
+process that is gone reads as None); and the environment of a benchmark's batch on the services `iris up` started.
 """
 
 from __future__ import annotations
@@ -15,6 +15,17 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+
+def batch_on_running_services() -> None:
+    """Set before IRIS_HOME moves to a benchmark's work folder: the running services' API token (read from the
+    current IRIS_HOME's secrets; without it every call got 401) and IRIS_FOLLOW_SYMLINKS, since the benchmarks' sets
+    are symlinks into ../shared/data (never copied), which a batch otherwise rejects."""
+    from iris_common.settings import ClientSettings
+
+    if (token := ClientSettings().api_token) is not None:
+        os.environ.setdefault("IRIS_API_TOKEN", token.get_secret_value())
+    os.environ["IRIS_FOLLOW_SYMLINKS"] = "true"
 
 
 def service_pids(home: Path) -> dict[str, int]:

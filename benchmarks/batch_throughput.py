@@ -89,7 +89,15 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import cpu_seconds, machine_busy_seconds, proc_kb, reset_peak, service_pids, stop_workers  # noqa: E402
+from _measure import (  # noqa: E402
+    batch_on_running_services,
+    cpu_seconds,
+    machine_busy_seconds,
+    proc_kb,
+    reset_peak,
+    service_pids,
+    stop_workers,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -915,16 +923,10 @@ def main(argv: list[str] | None = None) -> int:
         print("cannot run: CPU and RSS are read from /proc (Linux only)")
         return 0
     from iris_cli.prefect_env import use_local_prefect_if_running
-    from iris_common.settings import ClientSettings, IrisHomeSettings
+    from iris_common.settings import IrisHomeSettings
 
     home = IrisHomeSettings().iris_home
-    # the running services' bearer token, read from `home`'s secrets before IRIS_HOME moves below (without it every
-    # call of (c) and (d) got 401 and both stages were skipped as "do not answer")
-    if (token := ClientSettings().api_token) is not None:
-        os.environ.setdefault("IRIS_API_TOKEN", token.get_secret_value())
-    # the SROIE set is symlinks into ../shared/data (never copied): the batch reads links out of its folder only when
-    # told (without it (d) rejected all 60 and printed 13846 docs/min)
-    os.environ["IRIS_FOLLOW_SYMLINKS"] = "true"
+    batch_on_running_services()  # before IRIS_HOME moves below
     use_local_prefect_if_running()
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

@@ -330,6 +330,7 @@ def benchmark_environment(prefix: str, reads: str) -> tuple[Path, int, Path] | N
 def prepare_environment(work: Path) -> tuple[int, Path]:
     """Everything private to the run, set before Prefect is imported: its home, its server's URL, the flows' task
     results (IRIS_HOME), the limit's name. Returns the server's port and the models dir."""
+    from iris_cli.prefect_env import HEARTBEAT_SECONDS
     from iris_common.settings import ServiceSettings
     from tests.service_processes import free_port
 
@@ -338,7 +339,7 @@ def prepare_environment(work: Path) -> tuple[int, Path]:
     os.environ.update({"IRIS_HOME": str(work / "home"), "PREFECT_HOME": str(work / "prefect"),
                        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api", "PREFECT_LOGGING_LEVEL": "WARNING",
                        "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "IRIS_DOCUMENT_RUNS_LIMIT": LIMIT,
-                       "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"})  # the coordinator's run, as the CLI's (the zombie automation)
+                       "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": HEARTBEAT_SECONDS})  # the coordinator's run, as the CLI's
     (work / "home" / "logs").mkdir(parents=True)
     (work / "prefect").mkdir()
     return port, models

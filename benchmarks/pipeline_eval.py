@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import cpu_seconds, proc_kb, service_pids  # noqa: E402
+from _measure import batch_on_running_services, cpu_seconds, proc_kb, service_pids  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -430,11 +430,7 @@ def main(argv: list[str] | None = None) -> int:
     home = ClientSettings().iris_home
     use_local_prefect_if_running()
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    # the sets are symlinks into ../shared/data (never copied): the batch reads links out of its folder only when told
-    os.environ["IRIS_FOLLOW_SYMLINKS"] = "true"
-    # the running services' bearer token, read from `home`'s secrets before IRIS_HOME may move below
-    if (token := ClientSettings().api_token) is not None:
-        os.environ.setdefault("IRIS_API_TOKEN", token.get_secret_value())
+    batch_on_running_services()  # before IRIS_HOME may move below
     work = Path(tempfile.mkdtemp(prefix="pipeline-eval-", dir=home if home.is_dir() else None))
     if args.cache == "cold":
         # task results persist under $IRIS_HOME/prefect-results (read when the flow modules are imported): a fresh home

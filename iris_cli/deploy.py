@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from iris_cli.prefect_env import HEARTBEAT_SECONDS
 from iris_common.settings import ClientSettings
 from iris_flows.settings import BatchSettings
 
@@ -36,7 +37,7 @@ def deployment_env(pool: str, docker_pool: str | None = None) -> dict[str, str]:
         "OCR_EXTRACTOR_URL": settings.url("ocr-extractor"),
         "IRIS_DISPATCH": "local",  # the nightly batch in one run; process-documents/process-documents fans it out
         "IRIS_DOCUMENTS_PER_RUN": "8",
-        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",  # what the zombie automation watches
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": HEARTBEAT_SECONDS,  # what the zombie automation watches
         # what the flow runs send the services (IRIS_API_TOKEN, else $IRIS_HOME/secrets/api-token, as `iris setup` made it)
         "IRIS_API_TOKEN": settings.api_token.get_secret_value() if settings.api_token else "",
     }

@@ -59,10 +59,8 @@ def unreachable_services(probes: list[ServiceProbe]) -> list[ServiceProbe]:
     """One probe per service none of whose replicas answered at all (connection refused, timed out). A batch started
     now would not fail: each document would wait out its phase's outage budget (IRIS_OUTAGE_BUDGET_SECONDS) first."""
     answered = {p.name for p in probes if p.status != "down"}
-    seen: set[str] = set()
-    missing = []
+    missing: dict[str, ServiceProbe] = {}
     for probe in probes:
-        if probe.name not in answered and probe.name not in seen:
-            seen.add(probe.name)
-            missing.append(probe)
-    return missing
+        if probe.name not in answered:
+            missing.setdefault(probe.name, probe)
+    return list(missing.values())

@@ -32,7 +32,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.pop("IRIS_AUTH", None)
     # the flow runs the tests start in this process heartbeat as the CLI's do: the zombie automation that tests create
     # (deployments/automations) would take Prefect's default 180 s for a dead run
-    os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "30")
+    from iris_cli.prefect_env import HEARTBEAT_SECONDS
+
+    os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", HEARTBEAT_SECONDS)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

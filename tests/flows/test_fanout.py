@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from iris_cli.prefect_env import HEARTBEAT_SECONDS
 from tests.flows.conftest import write_document
 from tests.service_processes import ServiceProcess
 
@@ -63,7 +64,7 @@ def test_two_workers_share_a_batch_and_a_killed_worker_loses_no_document(
     limit = f"iris-document-runs-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "IRIS_HOME": str(flow_home),
            "IRIS_DOCUMENT_RUNS_LIMIT": limit, "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "1",
-           "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30", "IRIS_ZOMBIE_AFTER_SECONDS": "45"}  # 90 s in production
+           "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": HEARTBEAT_SECONDS, "IRIS_ZOMBIE_AFTER_SECONDS": "45"}  # 90 s in production
     deployed = subprocess.run([sys.executable, "-m", "iris_cli.main", "deploy", "--pool", pool, "--document-runs", "2"],
                               env=env, capture_output=True, text=True, timeout=240)
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
